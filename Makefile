@@ -1,0 +1,51 @@
+# Oh My Queue: two commands on a fresh machine.
+#   make demo   set everything up, build the slides, run the demo server
+#   make test   set everything up (plus a Chromium), run the whole test suite
+# Every step is idempotent and skipped when its inputs have not changed.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+ARGS   ?=
+
+.PHONY: demo test setup slides chromium clean bench
+
+demo: setup slides
+	$(PY) -m demo serve $(ARGS)
+
+test: setup chromium
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure"; exit 1; fi; \
+	exit $$rc
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "make: Python 3.10+ is needed as $(PYTHON); set PYTHON=/path/to/python3.x"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm is needed for the browser libraries; install Node.js (apt-get install nodejs npm)"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+slides: setup
+	$(PY) build_slides.py slides --out site
+
+# Playwright's own Chromium if it has one, else Debian's chromium package.
+chromium: setup
+	@$(PY) -m slidekit.browser --check >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "make: installing Debian's chromium package for the browser tests"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi; \
+	$(PY) -m slidekit.browser --check
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf site instance .pytest_cache

@@ -1,0 +1,55 @@
+"""Command line: ``python -m demo serve | worker`` (also the ``ohmyqueue`` script).
+
+``serve`` runs on gevent, which must patch the standard library before
+anything else is imported; that is why this module starts with it.
+"""
+
+import sys
+
+if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:  # pragma: no cover - process start
+    try:
+        from gevent import monkey
+
+        monkey.patch_all()
+    except ImportError:
+        pass
+
+import argparse  # noqa: E402
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="python -m demo", description="Oh My Queue demo server")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run Redis (embedded unless given), workers and the web server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for a LAN)")
+    serve.add_argument("--port", type=int, default=5000, help="web port (default 5000)")
+    serve.add_argument("--workers", type=int, default=2, help="forking RQ workers to run (default 2)")
+    serve.add_argument("--redis-url", default=None, help="use this Redis instead of the embedded one (or REDIS_URL)")
+    serve.add_argument("--instance", default=None, help="folder for Redis data and logs (default ./instance)")
+
+    worker = sub.add_parser("worker", help="run one of the project's RQ workers")
+    worker.add_argument("--redis-url", default=None, help="Redis to work for (or REDIS_URL)")
+    worker.add_argument("--kind", choices=("fork", "simple"), default="fork",
+                        help="fork: a new process per job (rq's Worker); simple: run jobs in-process")
+    worker.add_argument("--queues", default="default,high,low", help="comma-separated queue names, in priority order")
+    worker.add_argument("--name", default=None)
+    worker.add_argument("--burst", action="store_true", help="quit when the queues are empty")
+    worker.add_argument("--with-scheduler", action="store_true", help="also move due scheduled jobs to their queues")
+    worker.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        from .serve import serve
+
+        return serve(args)
+    from .workercli import run_worker
+
+    return run_worker(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

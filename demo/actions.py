@@ -1,0 +1,105 @@
+"""Presenter actions on jobs, queues and workers.
+
+Callers check that the presenter asked (``demo.presenter``); this module only
+does the work and writes an event for every change, so every dashboard sees
+it at once.
+"""
+
+from rq import Queue
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job
+
+from . import events, keys
+
+
+class ActionError(ValueError):
+    """The action cannot be done; the message says why, for the presenter."""
+
+
+#: Most workers ``scale`` may ask ``serve`` for.
+MAX_WORKERS = 8
+
+
+def _job(connection, data):
+    job_id = data.get("job")
+    if not isinstance(job_id, str) or not job_id or len(job_id) > 100:
+        raise ActionError("give the job id as 'job'")
+    try:
+        return Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        raise ActionError(f"no job with id {job_id!r}") from None
+
+
+def _queue(data, queue_names):
+    name = data.get("queue")
+    if name not in queue_names:
+        raise ActionError(f"unknown queue {name!r}; known: {', '.join(queue_names)}")
+    return name
+
+
+def requeue(connection, data, queue_names):
+    job = _job(connection, data)
+    try:
+        job.requeue()
+    except InvalidJobOperation as exc:
+        raise ActionError(f"cannot requeue job {job.id}: {exc}") from None
+    events.publish(connection, "requeued", job)
+    return {"ok": True, "job": job.id}
+
+
+def cancel(connection, data, queue_names):
+    job = _job(connection, data)
+    try:
+        job.cancel()
+    except InvalidJobOperation as exc:
+        raise ActionError(f"cannot cancel job {job.id}: {exc}") from None
+    events.publish(connection, "canceled", job, info="canceled by the presenter")
+    return {"ok": True, "job": job.id}
+
+
+def delete(connection, data, queue_names):
+    job = _job(connection, data)
+    with connection.pipeline() as pipe:
+        job.delete(pipeline=pipe)
+        events.publish(connection, "deleted", job, pipeline=pipe)
+        pipe.execute()
+    return {"ok": True, "job": job.id}
+
+
+def empty(connection, data, queue_names):
+    name = _queue(data, queue_names)
+    removed = Queue(name, connection=connection).empty()
+    return {"ok": True, "queue": name, "removed": removed}
+
+
+def pause(connection, data, queue_names):
+    name = _queue(data, queue_names)
+    connection.sadd(keys.PAUSED_QUEUES, name)
+    return {"ok": True, "queue": name, "paused": True}
+
+
+def resume(connection, data, queue_names):
+    name = _queue(data, queue_names)
+    connection.srem(keys.PAUSED_QUEUES, name)
+    return {"ok": True, "queue": name, "paused": False}
+
+
+def scale(connection, data, queue_names):
+    count = data.get("count")
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_WORKERS:
+        raise ActionError(f"give 'count' as a whole number from 0 to {MAX_WORKERS}")
+    kind = data.get("kind", "fork")
+    if kind not in ("fork", "simple"):
+        raise ActionError("'kind' is 'fork' or 'simple'")
+    connection.hset(keys.WORKERS_WANTED, kind, count)
+    return {"ok": True, "kind": kind, "count": count}
+
+
+OPERATIONS = {f.__name__: f for f in (requeue, cancel, delete, empty, pause, resume, scale)}
+
+
+def perform(connection, data, queue_names):
+    op = data.get("op")
+    if op not in OPERATIONS:
+        raise ActionError(f"unknown action {op!r}; one of: {', '.join(sorted(OPERATIONS))}")
+    return OPERATIONS[op](connection, data, queue_names)

@@ -1,0 +1,82 @@
+"""The JSON API: health, queue state, job detail, presenter actions."""
+
+import redis
+from flask import Blueprint, current_app, jsonify, request
+from rq import Worker
+
+from . import actions, events, state
+from .db import get_redis, redact_url
+from .presenter import presenter_required
+
+bp = Blueprint("api", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Redis, the workers and the app version; 503 when Redis is down."""
+    url = redact_url(current_app.config["REDIS_URL"])
+    body = {"version": current_app.config["VERSION"], "redis": {"ok": False, "url": url}, "workers": []}
+    try:
+        connection = get_redis()
+        body["redis"].update(ok=True, version=connection.info("server").get("redis_version"))
+        body["workers"] = [
+            {"name": w.name, "pid": w.pid, "state": str(w.get_state())}
+            for w in Worker.all(connection=connection)
+        ]
+    except redis.RedisError as exc:
+        body["redis"]["error"] = exc.__class__.__name__
+        return jsonify(body), 503
+    return jsonify(body)
+
+
+@bp.get("/api/snapshot")
+def snapshot():
+    """The dashboard's state for clients without Socket.IO."""
+    connection = get_redis()
+    limit = current_app.config["DASHBOARD_LANE_LIMIT"]
+    return jsonify(state.snapshot(connection, current_app.config["QUEUE_NAMES"], limit,
+                                  events.last_id(connection)))
+
+
+@bp.get("/api/jobs/<job_id>")
+def job(job_id):
+    """One job's detail."""
+    detail = state.job_detail(get_redis(), job_id)
+    if detail is None:
+        return jsonify(error=f"no job with id {job_id!r}"), 404
+    return jsonify(detail)
+
+
+def _act(data):
+    try:
+        return jsonify(actions.perform(get_redis(), data, current_app.config["QUEUE_NAMES"]))
+    except actions.ActionError as exc:
+        return jsonify(error=str(exc)), 400
+
+
+@bp.post("/api/jobs/<job_id>/<op>")
+@presenter_required
+def job_action(job_id, op):
+    """Presenter: requeue, cancel or delete a job."""
+    if op not in ("requeue", "cancel", "delete"):
+        return jsonify(error=f"unknown job action {op!r}: requeue, cancel or delete"), 404
+    return _act({"op": op, "job": job_id})
+
+
+@bp.post("/api/queues/<name>/<op>")
+@presenter_required
+def queue_action(name, op):
+    """Presenter: empty, pause or resume a queue."""
+    if op not in ("empty", "pause", "resume"):
+        return jsonify(error=f"unknown queue action {op!r}: empty, pause or resume"), 404
+    return _act({"op": op, "queue": name})
+
+
+@bp.post("/api/workers")
+@presenter_required
+def scale_workers():
+    """Presenter: ask serve for N workers of a kind (fork or simple)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(error='send JSON like {"count": 3, "kind": "fork"}'), 400
+    return _act({"op": "scale", "count": data.get("count"), "kind": data.get("kind", "fork")})

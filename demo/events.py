@@ -1,0 +1,136 @@
+"""Job lifecycle events: written to one bounded Redis Stream, read back by id.
+
+An event is a flat mapping of strings. Its stream id (``1700000000000-0``) is
+its sequence number: ids only grow, so "everything after X" is one ``XRANGE``
+and a client that sees a delta whose ``prev`` is not its last id knows it
+missed something.
+
+Write helpers take ``pipeline=None`` like RQ's, so a job change and its event
+can be written in one transaction.
+"""
+
+import time
+
+from redis.exceptions import ResponseError
+
+from . import keys
+
+#: Every event type, in the order a job may meet them.
+TYPES = (
+    "enqueued",   # put on a queue by the app
+    "scheduled",  # put in the scheduled registry (enqueue_in / enqueue_at)
+    "started",    # picked up by a worker
+    "progress",   # the job reported progress (see demo.jobs.report_progress)
+    "finished",   # returned normally
+    "failed",     # raised, and no retry is left
+    "retry",      # raised and will run again (now or at ``at``)
+    "canceled",   # canceled by the presenter
+    "requeued",   # put back on its queue by the presenter
+    "deleted",    # deleted by the presenter
+    "abandoned",  # its worker died while running it
+    "seen",       # noticed by reconciliation (e.g. run by a plain ``rq worker``)
+)
+
+#: Longest text kept in an event field (results and tracebacks are cut).
+MAX_FIELD = 500
+
+
+def _clip(value, limit=MAX_FIELD):
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def job_fields(job):
+    """The fields every event about ``job`` carries."""
+    return {
+        "job": job.id,
+        "func": _clip(job.func_name or "", 120),
+        "queue": job.origin or "",
+        "nick": _clip((job.meta or {}).get("nick", ""), 40),
+    }
+
+
+def publish(connection, type, job=None, pipeline=None, ts=None, **fields):
+    """Append one event; return its id (or None when queued in ``pipeline``)."""
+    if type not in TYPES:
+        raise ValueError(f"unknown event type {type!r}")
+    entry = {"type": type, "ts": repr(time.time() if ts is None else ts)}
+    if job is not None:
+        entry.update(job_fields(job))
+    for name, value in fields.items():
+        if value is not None:
+            entry[name] = _clip(value)
+    target = pipeline if pipeline is not None else connection
+    return target.xadd(keys.EVENTS_STREAM, entry, maxlen=keys.EVENTS_MAXLEN, approximate=True)
+
+
+def decode(entry_id, fields):
+    """One stream entry as the dict clients get: its fields plus ``id``."""
+    event = {_s(k): _s(v) for k, v in fields.items()}
+    event["id"] = _s(entry_id)
+    event["ts"] = float(event.get("ts", 0) or 0)
+    if "progress" in event:
+        try:
+            event["progress"] = float(event["progress"])
+        except ValueError:
+            event["progress"] = None
+    return event
+
+
+def _s(value):
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def last_id(connection):
+    """Id of the newest event, or ``"0-0"`` when there is none."""
+    entries = connection.xrevrange(keys.EVENTS_STREAM, count=1)
+    return _s(entries[0][0]) if entries else "0-0"
+
+
+def first_id(connection):
+    """Id of the oldest event still kept, or None when the stream is empty."""
+    entries = connection.xrange(keys.EVENTS_STREAM, count=1)
+    return _s(entries[0][0]) if entries else None
+
+
+def _id_tuple(entry_id):
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def valid_id(entry_id):
+    """Whether ``entry_id`` looks like a stream id (``<ms>-<seq>``)."""
+    if not isinstance(entry_id, str) or len(entry_id) > 41:
+        return False
+    ms, _, seq = entry_id.partition("-")
+    return ms.isdigit() and (seq == "" or seq.isdigit())
+
+
+def since(connection, after, limit=5000):
+    """Events after id ``after``, oldest first, or None when some were trimmed.
+
+    None means the stream no longer holds everything after ``after`` (or
+    there are more than ``limit``): the caller should send a snapshot instead.
+    """
+    oldest = first_id(connection)
+    if oldest is None:
+        return []
+    if after != "0-0" and _id_tuple(after) < _id_tuple(oldest):
+        # What came between ``after`` and the oldest kept event was trimmed
+        # (or ``after`` is from another Redis): only a snapshot is safe.
+        return None
+    try:
+        entries = connection.xrange(keys.EVENTS_STREAM, min="(" + after, count=limit + 1)
+    except ResponseError:
+        return None
+    if len(entries) > limit:
+        return None
+    return [decode(i, f) for i, f in entries]
+
+
+def read_blocking(connection, after, block_ms=1000, count=1000):
+    """Events after ``after``, waiting up to ``block_ms`` for the first one."""
+    response = connection.xread({keys.EVENTS_STREAM: after}, block=block_ms, count=count)
+    if not response:
+        return []
+    return [decode(i, f) for i, f in response[0][1]]

@@ -1,0 +1,42 @@
+"""Wires the live side into the app: Socket.IO, its namespaces, the watcher."""
+
+from . import keys
+from .db import make_client
+from .extensions import socketio
+from .sockets import LiveNamespace
+from .watcher import Watcher
+
+#: Largest message a client may send over Socket.IO (bytes).
+MAX_CLIENT_MESSAGE = 16 * 1024
+
+
+def init_app(app):
+    socketio.init_app(
+        app,
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        max_http_buffer_size=MAX_CLIENT_MESSAGE,
+        cors_allowed_origins=[],  # same origin only
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        ping_interval=10,
+        ping_timeout=10,
+    )
+    socketio.on_namespace(LiveNamespace(keys.LIVE_NAMESPACE))
+    app.extensions["omq.watcher"] = None
+    if app.config["START_WATCHER"]:
+        start_watcher(app)
+
+
+def start_watcher(app):
+    """Start this process's watcher (it only works while it holds the lock)."""
+    if app.extensions.get("omq.watcher") is None:
+        watcher = Watcher(
+            socketio,
+            # Its own client: the blocking XREAD must not hold a request's connection.
+            make_client(app.config["REDIS_URL"], socket_timeout=None),
+            app.config["QUEUE_NAMES"],
+            lane_limit=app.config["DASHBOARD_LANE_LIMIT"],
+            delta_interval=app.config["DELTA_INTERVAL"],
+            reconcile_interval=app.config["RECONCILE_INTERVAL"],
+        )
+        app.extensions["omq.watcher"] = watcher.start()
+    return app.extensions["omq.watcher"]

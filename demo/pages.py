@@ -1,0 +1,65 @@
+"""Pages: landing, dashboard, the built deck, presenter sign-in, vendor files."""
+
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, redirect, render_template, request,
+                   send_from_directory, url_for)
+
+from .presenter import check_token, is_presenter, sign_in
+
+bp = Blueprint("pages", __name__)
+
+#: Files from node_modules the pages may load, by the name they are served as.
+VENDOR_FILES = {
+    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+    "uPlot.iife.min.js": "uplot/dist/uPlot.iife.min.js",
+    "uPlot.min.css": "uplot/dist/uPlot.min.css",
+}
+
+
+@bp.get("/")
+def index():
+    """Landing page: where the audience starts."""
+    return render_template("index.html", presenter=is_presenter())
+
+
+@bp.get("/dashboard")
+def dashboard():
+    """The live queue dashboard (read-only unless you are the presenter)."""
+    return render_template("dashboard.html", presenter=is_presenter(), embed=request.args.get("embed") == "1",
+                           queues=current_app.config["QUEUE_NAMES"])
+
+
+@bp.get("/presenter")
+def presenter_login():
+    """Trade the printed token for a signed session, then drop it from the URL."""
+    if not check_token(request.args.get("token")):
+        abort(403, "wrong or missing presenter token: use the presenter link that serve printed")
+    sign_in()
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("pages.deck", path="")
+    return redirect(target)
+
+
+@bp.get("/deck/", defaults={"path": ""})
+@bp.get("/deck/<path:path>")
+def deck(path):
+    """The built deck from site/ (``make demo`` builds it)."""
+    site = Path(current_app.config["SITE_DIR"])
+    if not (site / "index.html").is_file():
+        abort(404, "the deck is not built yet: run 'make demo' or 'python build_slides.py'")
+    return send_from_directory(site, path or "index.html")
+
+
+@bp.get("/vendor/<name>")
+def vendor(name):
+    """Browser libraries installed by ``npm ci``, served locally (never a CDN)."""
+    relative = VENDOR_FILES.get(name)
+    if relative is None:
+        abort(404)
+    node_modules = Path(current_app.config["NODE_MODULES"])
+    if not (node_modules / relative).is_file():
+        abort(404, f"{name} is missing: run 'npm ci' (make demo does it)")
+    response = send_from_directory(node_modules, relative, max_age=3600)
+    return response

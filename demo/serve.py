@@ -1,0 +1,146 @@
+"""``python -m demo serve``: Redis, workers and the web server, as one command.
+
+Order of start: check the web port, get Redis (given, or embedded with an
+append-only file under ``instance/redis``), start the workers, then serve.
+Ctrl-C or SIGTERM stops them in reverse: web server, workers (warm: they
+finish or requeue their job), Redis. Errors a user can fix are one line and
+exit code 1.
+"""
+
+import errno
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from . import ROOT
+from .db import EmbeddedRedis, RedisNotFound, RedisUnavailable, check_reachable, redact_url
+from .supervisor import Supervisor
+
+log = logging.getLogger("demo.serve")
+
+
+class ServeError(Exception):
+    """A problem the user can fix; its message says how."""
+
+
+def _check_port(host, port):
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ServeError(f"port {port} on {host} is in use: stop what uses it or pick another with --port") from None
+            raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def lan_address():
+    """This machine's first non-loopback IPv4 address, or None."""
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        return None
+    for info in infos:
+        address = info[4][0]
+        if not address.startswith("127."):
+            return address
+    return None
+
+
+def public_base(host, port):
+    """The base URL people type: the LAN address when listening on all interfaces."""
+    if host in ("0.0.0.0", "::"):
+        host = lan_address() or "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
+def _get_redis(args, instance):
+    url = args.redis_url or os.environ.get("REDIS_URL")
+    if url:
+        try:
+            version = check_reachable(url)
+        except RedisUnavailable as exc:
+            raise ServeError(str(exc)) from None
+        print(f"Redis: {redact_url(url)} (redis {version}, external)", flush=True)
+        return url, None
+    try:
+        server = EmbeddedRedis(instance / "redis", persist=True)
+    except RedisNotFound as exc:
+        raise ServeError(str(exc)) from None
+    server.start()
+    version = check_reachable(server.url)
+    print(f"Redis: embedded redis-server {version} ({server.binary}) on {server.url}, "
+          f"data in {server.data_dir} (append-only file on)", flush=True)
+    return server.url, server
+
+
+def _install_stop(handler):
+    try:
+        import gevent
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            gevent.signal_handler(sig, handler)
+    except ImportError:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: handler())
+
+
+def serve(args):
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    instance = Path(args.instance) if args.instance else ROOT / "instance"
+    redis_server = supervisor = None
+    try:
+        if not 0 <= args.workers <= 8:
+            raise ServeError("--workers takes a number from 0 to 8")
+        _check_port(args.host, args.port)
+        url, redis_server = _get_redis(args, instance)
+        return _run(args, url, instance, redis_server)
+    except ServeError as exc:
+        print(f"serve: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if redis_server is not None:
+            redis_server.stop()
+            print("Redis stopped.", flush=True)
+
+
+def _run(args, url, instance, redis_server):
+    from . import create_app
+    from .extensions import socketio
+
+    try:
+        import gevent  # noqa: F401
+
+        async_mode = "gevent"
+    except ImportError:
+        async_mode = "threading"
+    app = create_app({"REDIS_URL": url, "SOCKETIO_ASYNC_MODE": async_mode})
+    supervisor = Supervisor(url, app.config["QUEUE_NAMES"], instance / "logs")
+    app.extensions["omq.supervisor"] = supervisor
+    try:
+        for n in range(args.workers):
+            supervisor.add_worker("fork", with_scheduler=(n == 0))
+
+        def supervise():
+            while not supervisor.stopping:
+                supervisor.check()
+                socketio.sleep(0.5)
+
+        socketio.start_background_task(supervise)
+        base = public_base(args.host, args.port)
+        print(f"Presenter: {base}/presenter?token={app.config['DEMO_PRESENTER_TOKEN']}", flush=True)
+        print(f"Audience:  {base}/", flush=True)
+        print(f"Logs:      {instance / 'logs'}", flush=True)
+        _install_stop(socketio.stop)
+        socketio.run(app, host=args.host, port=args.port, use_reloader=False, log_output=False,
+                     allow_unsafe_werkzeug=True)
+    finally:
+        print("Stopping: workers finish their jobs…", flush=True)
+        watcher = app.extensions.get("omq.watcher")
+        if watcher is not None:
+            watcher.stop()
+        supervisor.stop()
+    return 0

@@ -1,0 +1,85 @@
+"""Socket.IO namespaces. Handlers dispatch by name (``on_<event>``).
+
+``/live`` is the dashboard: everyone may read; only the presenter's session
+may act. A client says ``hello`` with the last event id it has (or none) and
+gets either the events it missed or a fresh snapshot.
+"""
+
+import time
+
+import redis
+from flask import current_app, request
+from flask_socketio import Namespace, emit, join_room
+
+from . import actions, events, keys, state
+from .db import get_redis
+from .presenter import is_presenter
+
+#: Largest payload a client may send (Socket.IO's own limit is set in create_app).
+MAX_PAYLOAD_KEYS = 8
+
+
+def _error(message, **extra):
+    emit(keys.ERROR_EVENT, {"error": message, **extra})
+    return {"ok": False, "error": message}
+
+
+def _queue_names():
+    return current_app.config["QUEUE_NAMES"]
+
+
+class LiveNamespace(Namespace):
+    def on_connect(self, auth=None):
+        join_room(keys.DASHBOARD_ROOM)
+
+    def on_hello(self, data=None):
+        """Send what the client misses: a replay after its id, or a snapshot."""
+        data = data if isinstance(data, dict) else {}
+        since = data.get("since")
+        connection = get_redis()
+        try:
+            if since is not None and events.valid_id(since):
+                missed = events.since(connection, since)
+                if missed is not None:
+                    last = missed[-1]["id"] if missed else since
+                    emit(keys.DELTA_EVENT, {
+                        "prev": since, "last": last, "events": missed, "replay": True,
+                        "counts": state.read_counts(connection, _queue_names()),
+                        "workers": state.read_workers(connection), "sent": time.time(),
+                    })
+                    return {"ok": True, "mode": "replay", "count": len(missed)}
+            last = events.last_id(connection)
+            limit = current_app.config["DASHBOARD_LANE_LIMIT"]
+            emit(keys.SNAPSHOT_EVENT, state.snapshot(connection, _queue_names(), limit, last))
+            emit(keys.STATUS_EVENT, {"redis": True, "presenter": is_presenter()})
+            return {"ok": True, "mode": "snapshot"}
+        except redis.RedisError as exc:
+            emit(keys.STATUS_EVENT, {"redis": False, "reason": exc.__class__.__name__})
+            return {"ok": False, "error": "Redis is unavailable"}
+
+    def on_job(self, data=None):
+        """Detail of one job for the side panel."""
+        job_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(job_id, str) or not job_id or len(job_id) > 100:
+            return _error("job: give {id: <job id>}")
+        try:
+            detail = state.job_detail(get_redis(), job_id)
+        except redis.RedisError:
+            return _error("Redis is unavailable")
+        if detail is None:
+            return _error(f"no job with id {job_id!r}", id=job_id[:100])
+        return {"ok": True, "job": detail}
+
+    def on_action(self, data=None):
+        """A presenter action: requeue, cancel, delete, empty, pause, resume, scale."""
+        if not is_presenter():
+            current_app.logger.warning("refused live action from audience socket %s", request.sid)
+            return _error("presenter only: the audience view is read-only")
+        if not isinstance(data, dict) or len(data) > MAX_PAYLOAD_KEYS:
+            return _error("action: give {op, job | queue | count}")
+        try:
+            return actions.perform(get_redis(), data, _queue_names())
+        except actions.ActionError as exc:
+            return _error(str(exc))
+        except redis.RedisError:
+            return _error("Redis is unavailable")

@@ -1,0 +1,1 @@
+"""Slide builder used by build_slides.py."""
