@@ -41,7 +41,9 @@ def _clip(value, limit=MAX_FIELD):
 
 
 def job_fields(job):
-    """The fields every event about ``job`` carries."""
+    """The fields every event about ``job`` (an RQ Job, or those fields) carries."""
+    if isinstance(job, dict):
+        return {name: _clip(job.get(name) or "", 120) for name in ("job", "func", "queue", "nick")}
     return {
         "job": job.id,
         "func": _clip(job.func_name or "", 120),

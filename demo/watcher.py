@@ -172,9 +172,8 @@ class Watcher:
                     card = cards.get(job_id)
                     if card is None:
                         continue
-                    fields = {"job": job_id, "func": card["func"], "queue": card["queue"] or "",
-                              "worker": card["worker"], "status": lane, "nick": card.get("nick") or ""}
-                    events.publish(self.connection, "seen", pipeline=pipe, **fields)
+                    events.publish(self.connection, "seen", {"job": job_id, **card}, pipeline=pipe,
+                                   worker=card["worker"] or None, status=lane)
                     self._remember(job_id, lane)
                 pipe.execute()
         payload = {"counts": counts, "workers": workers}
