@@ -68,14 +68,25 @@ def newest_ids(connection, queue_name, lane, limit):
     return list(dict.fromkeys(ids))  # the started registry keys executions
 
 
-def read_lanes(connection, queue_names, limit):
-    """``{queue: {lane: [job id, ...]}}``, newest first, at most ``limit`` each."""
-    with connection.pipeline(transaction=False) as pipe:
+def read_lanes(connection, queue_names, limit, with_tail=False):
+    """``{queue: {lane: [job id, ...]}}``, newest first, at most ``limit`` each.
+
+    With ``with_tail=True`` also return the id of the newest event, read in
+    the same transaction as the lanes.
+    """
+    with connection.pipeline(transaction=with_tail) as pipe:
         for name in queue_names:
             pipe.lrange(Queue(name, connection=connection).key, -limit, -1)
             for lane in REGISTRIES:
                 pipe.zrange(_registry(lane, name, connection).key, 0, limit - 1, desc=True)
-        replies = iter(pipe.execute())
+        if with_tail:
+            pipe.xrevrange(keys.EVENTS_STREAM, count=1)
+        replies = list(pipe.execute())
+    tail = None
+    if with_tail:
+        newest = replies.pop()
+        tail = _s(newest[0][0]) if newest else "0-0"
+    replies = iter(replies)
     lanes = {}
     for name in queue_names:
         queued = [_s(i) for i in reversed(next(replies))]
@@ -85,7 +96,7 @@ def read_lanes(connection, queue_names, limit):
             if lane == "started":
                 ids = [i.split(":", 1)[0] for i in ids]
             lanes[name][lane] = list(dict.fromkeys(ids))
-    return lanes
+    return (lanes, tail) if with_tail else lanes
 
 
 def _iso(value):

@@ -49,7 +49,7 @@ class Watcher:
         self.redis_ok = None
         self.running = False
         self._task = None
-        self._last_counts = None
+        self._last_reconciled = None
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -59,8 +59,12 @@ class Watcher:
             self._task = self.socketio.start_background_task(self.run)
         return self
 
-    def stop(self):
+    def stop(self, timeout=5.0):
+        """Stop the loop, wait for it to end (at most one blocking read), free the lock."""
         self.running = False
+        task, self._task = self._task, None
+        if task is not None:
+            task.join(timeout)
 
     def run(self):
         backoff = 0.2
@@ -82,6 +86,14 @@ class Watcher:
                 log.exception("watcher: unexpected error; continuing")
                 self.socketio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+        self._release_lock()
+
+    def _release_lock(self):
+        try:
+            if self.connection.get(keys.WATCHER_LOCK) == self.identity.encode():
+                self.connection.delete(keys.WATCHER_LOCK)
+        except redis.RedisError:
+            pass  # it expires by itself
 
     def _hold_lock(self):
         ok = self.connection.set(keys.WATCHER_LOCK, self.identity, nx=True, ex=LOCK_TTL)
@@ -133,7 +145,6 @@ class Watcher:
             if event.get("job"):
                 self._remember(event["job"], event["type"])
         counts = state.read_counts(self.connection, self.queue_names)
-        self._last_counts = counts
         payload = {
             "prev": self.last_sent,
             "last": batch[-1]["id"],
@@ -158,12 +169,21 @@ class Watcher:
         """Correct counts and workers; write ``seen`` events for unknown jobs."""
         counts = state.read_counts(self.connection, self.queue_names)
         workers = state.read_workers(self.connection)
-        lanes = state.read_lanes(self.connection, self.queue_names, self.lane_limit)
+        # Lanes and the stream's tail in one transaction: events written after
+        # our last delta but before this read explain lane moves we have not
+        # sent yet; they are not unknown jobs.
+        lanes, tail = state.read_lanes(self.connection, self.queue_names, self.lane_limit, with_tail=True)
+        known = dict(self.known)
+        if tail != self.last_sent:
+            pending = events.since(self.connection, self.last_sent, limit=50_000) or []
+            for event in pending:
+                if event.get("job") and _id_tuple(event["id"]) <= _id_tuple(tail):
+                    known[event["job"]] = event.get("status") or event["type"]
         unknown = {}
         for per_queue in lanes.values():
             for lane, ids in per_queue.items():
                 for job_id in ids:
-                    if _lane_of(self.known.get(job_id)) != lane:
+                    if _lane_of(known.get(job_id)) != lane:
                         unknown[job_id] = lane
         if unknown:
             cards = state.fetch_cards(self.connection, unknown)
@@ -177,9 +197,14 @@ class Watcher:
                     self._remember(job_id, lane)
                 pipe.execute()
         payload = {"counts": counts, "workers": workers}
-        if payload != self._last_counts:
-            self._last_counts = payload
+        if payload != self._last_reconciled:
+            self._last_reconciled = payload
             self.socketio.emit(keys.COUNTS_EVENT, payload, namespace=keys.LIVE_NAMESPACE, to=keys.DASHBOARD_ROOM)
+
+
+def _id_tuple(entry_id):
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
 
 
 #: Which lane an event type leaves a job in.
