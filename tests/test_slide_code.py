@@ -1,0 +1,102 @@
+"""Every Python file the slides show runs here, so slide code cannot rot."""
+
+import importlib
+import runpy
+from pathlib import Path
+
+import pytest
+from rq import SimpleWorker
+from rq.job import JobStatus
+
+CODE = Path(__file__).resolve().parent.parent / "slides" / "code"
+
+
+@pytest.fixture
+def slide_code(monkeypatch):
+    monkeypatch.syspath_prepend(str(CODE))
+    return lambda name: importlib.import_module(name)
+
+
+def test_every_code_file_is_covered_here():
+    tested = {"redis_tour", "tasks", "enqueue", "cron_config", "mailer", "process_vs_thread", "app",
+              "gunicorn.conf"}
+    assert {p.stem for p in CODE.glob("*.py")} == tested
+
+
+def test_redis_tour_runs_the_exercise_commands(slide_code, connection):
+    result = slide_code("redis_tour").tour(connection)
+    assert result["greeting"] == b"hello"
+    assert result["first"] == b"urgent"
+    assert result["keys"] == [b"greeting", b"jobs"] == result["scanned"]
+    assert result["type"] == b"list"
+
+
+def test_tasks_do_what_the_slides_say(slide_code):
+    tasks = slide_code("tasks")
+    assert tasks.count_words("one two three") == 3
+    assert '<span class="k">def</span>' in tasks.highlight("def f(): pass", "python")
+    with pytest.raises(ConnectionError, match="attempt 1"):
+        tasks.flaky("k", 1)
+    assert tasks.flaky("k", 1) == "succeeded on attempt 2"
+
+
+def test_enqueue_examples_run_on_a_real_worker(slide_code, connection, redis_url):
+    job, retried, later, at_noon = slide_code("enqueue").enqueue_examples(redis_url)
+    SimpleWorker(["default"], connection=connection).work(burst=True)
+    assert job.get_status() == JobStatus.FINISHED and job.return_value() == 5
+    assert retried.retries_left == 3 and retried.retry_intervals == [2, 4, 8]
+    assert later.get_status() == JobStatus.SCHEDULED == at_noon.get_status()
+
+
+def test_cron_config_registers_one_recurring_job(slide_code, connection):
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=connection)
+    scheduler.load_config_from_file(str(CODE / "cron_config.py"))
+    (cron_job,) = scheduler.get_jobs()
+    assert cron_job.interval == 60 and cron_job.queue_name == "default"
+
+
+def test_mailer_sends_a_real_email(slide_code):
+    from aiosmtpd.controller import Controller
+    from demo.db import free_port
+
+    received = []
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        slide_code("mailer").send_welcome_email("ada@example.test", "Ada <3", smtp_port=port)
+    finally:
+        controller.stop()
+    (envelope,) = received
+    assert envelope.rcpt_tos == ["ada@example.test"]
+    body = envelope.content.decode()
+    assert "Subject: Welcome, Ada <3!" in body and "<b>Ada &lt;3</b>" in body
+
+
+def test_processes_do_not_share_memory_threads_do(slide_code):
+    module = slide_code("process_vs_thread")
+    assert module.in_a_thread() == 1
+    assert module.in_a_process() == 1
+
+
+def test_the_flask_app_inline_and_background(slide_code, connection, redis_url):
+    module = slide_code("app")
+    module.app.config["REDIS_URL"] = redis_url
+    client = module.app.test_client()
+    assert client.post("/report/inline").get_json() == {"words": 3000}
+    response = client.post("/report/background")
+    assert response.status_code == 202
+    assert connection.llen("rq:queue:default") == 1
+
+
+def test_gunicorn_config_matches_the_slides():
+    settings = runpy.run_path(str(CODE / "gunicorn.conf.py"))
+    assert settings["workers"] == 2 and settings["timeout"] == 30
