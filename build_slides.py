@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Build the slide deck: ``python build_slides.py [SRC=slides] [--out site] [--watch] [--pdf deck.pdf] [--strict]``.
+
+Only the command line lives here; the work is ``slidekit.build()``. Every build
+problem is printed as ``slides/x.md:LINE: message`` and exits 1.
+"""
+
+import argparse
+import sys
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="build_slides.py", description=__doc__.split("\n")[0])
+    parser.add_argument("src", nargs="?", default="slides",
+                        help="a directory of *.md slide files (read in name order) or one .md file (default: slides)")
+    parser.add_argument("--out", default="site", help="output directory, replaced on success (default: site)")
+    parser.add_argument("--watch", action="store_true",
+                        help="rebuild on change and serve the deck with live reload on 127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="port of the --watch server (default: 8000)")
+    parser.add_argument("--pdf", metavar="FILE", help="also print the deck to FILE, one page per slide")
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    from slidekit import BuildError, build
+
+    if args.watch and args.pdf:
+        print("build_slides.py: --watch and --pdf do not go together; run --pdf on its own", file=sys.stderr)
+        return 2
+    try:
+        if args.watch:
+            from slidekit.watch import watch
+
+            return watch(args.src, args.out, strict=args.strict, port=args.port)
+        result = build(args.src, args.out, strict=args.strict)
+        for warning in result.warnings:
+            print(f"{warning} (warning)", file=sys.stderr)
+        if not args.quiet:
+            print(f"built {result.slides} slides into {args.out}/ in {result.seconds:.2f} s")
+        if args.pdf:
+            from slidekit.pdf import export_pdf
+
+            pages = export_pdf(args.out, args.pdf, result.meta["width"], result.meta["height"])
+            if not args.quiet:
+                print(f"printed {pages} pages to {args.pdf}")
+    except BuildError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

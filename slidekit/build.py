@@ -1,0 +1,142 @@
+"""The build pipeline: read every file into Slides, render them, write the site.
+
+``build()`` is what ``build_slides.py`` runs. Pass the same ``BuildCache`` to
+successive builds (``--watch`` and the benchmark do) and only the files that
+changed, or whose images or included code changed, are rendered again.
+"""
+
+import os
+import time
+from dataclasses import dataclass, field
+
+from . import site
+from .defaults import FRONT_MATTER
+from .errors import BuildFailed, SlideError
+from .render import render_slide
+from .source import check_meta, list_sources, read_file
+
+
+@dataclass
+class BuildResult:
+    """What a successful build did."""
+
+    out: str
+    slides: int
+    warnings: list
+    rendered: list  #: names of the files rendered this time (the rest came from the cache)
+    seconds: float
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Entry:
+    stat: tuple
+    digest: str
+    first: bool
+    meta: dict
+    slides: list
+    errors: list
+    warnings: list
+    deps: dict
+    media: dict
+
+
+class BuildCache:
+    """Rendered slides per source file, reused while the file and its dependencies are unchanged."""
+
+    def __init__(self):
+        self.entries = {}
+
+
+def build(src="slides", out="site", *, strict=False, cache=None):
+    """Build the deck in ``src`` into ``out``; raises BuildFailed listing every problem."""
+    started = time.perf_counter()
+    cache = cache if cache is not None else BuildCache()
+    src_dir, files = list_sources(src)
+    single = os.path.isfile(src)
+    entries, rendered = [], []
+    for index, (name, path) in enumerate(files):
+        display = src if single else path
+        entry, fresh = _load(cache, os.path.abspath(path), display, name, src_dir, index == 0)
+        entries.append(entry)
+        if fresh:
+            rendered.append(name)
+    for stale in set(cache.entries) - {os.path.abspath(path) for _, path in files}:
+        del cache.entries[stale]
+
+    errors = [error for entry in entries for error in entry.errors]
+    warnings = [warning for entry in entries for warning in entry.warnings]
+    meta = dict(FRONT_MATTER)
+    try:
+        values, meta_warnings = check_meta(entries[0].meta, files[0][1] if not single else src)
+        meta.update(values)
+        warnings = meta_warnings + warnings
+    except SlideError as exc:
+        errors.insert(0, exc)
+    slides = [slide for entry in entries for slide in entry.slides]
+    if not slides and not errors:
+        errors.append(SlideError("the deck has no slides", src))
+    if strict:
+        errors, warnings = errors + warnings, []
+    if errors:
+        raise BuildFailed(_ordered(errors, files))
+    media = {}
+    for entry in entries:
+        media.update(entry.media)
+    site.write_site(out, meta, slides, media)
+    return BuildResult(out=out, slides=len(slides), warnings=_ordered(warnings, files), rendered=rendered,
+                       seconds=time.perf_counter() - started, meta=meta)
+
+
+def _load(cache, path, display, name, src_dir, first):
+    """The cache entry for one file, rendering it only if it or a dependency changed."""
+    entry = cache.entries.get(path)
+    try:
+        stat = os.stat(path)
+        signature = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        signature = None
+    if entry and entry.stat == signature and entry.first == first and _deps_unchanged(entry):
+        return entry, False
+    try:
+        source = read_file(path, display, name, first)
+    except SlideError as exc:
+        entry = _Entry(signature, "", first, {}, [], [exc], [], {}, {})
+        cache.entries[path] = entry
+        return entry, True
+    if entry and entry.digest == source.digest and entry.first == first and _deps_unchanged(entry):
+        entry.stat = signature
+        return entry, False
+    entry = _Entry(signature, source.digest, first, source.meta, [], [], [], {}, {})
+    for slide in source.slides:
+        result, ctx = render_slide(slide, src_dir)
+        entry.slides.append(result)
+        entry.errors.extend(ctx.errors)
+        entry.warnings.extend(ctx.warnings)
+        entry.deps.update(ctx.deps)
+        entry.media.update(ctx.media)
+    cache.entries[path] = entry
+    return entry, True
+
+
+def _deps_unchanged(entry):
+    for path, signature in entry.deps.items():
+        try:
+            stat = os.stat(path)
+            current = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            current = None
+        if current != signature:
+            return False
+    return True
+
+
+def _ordered(problems, files):
+    """Problems in deck order (file order, then line), without duplicates."""
+    order = {path: index for index, (_, path) in enumerate(files)}
+    seen, result = set(), []
+    for problem in sorted(problems, key=lambda p: (order.get(p.file, -1), p.line or 0)):
+        if str(problem) not in seen:
+            seen.add(str(problem))
+            result.append(problem)
+    return result

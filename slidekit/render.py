@@ -1,0 +1,266 @@
+"""Render one Slide: markdown-it tokens -> HTML, with its assets, fragments and title.
+
+One markdown-it instance (CommonMark + tables, strikethrough, attrs) is built
+once per process. Rendering a slide is ``parse`` -> ``_resolve`` (rewrite
+images, mark fragments, find the title) -> ``render`` with our own rules for
+fences and directives.
+"""
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+
+from . import code, directives
+from .defaults import MEDIA_DIR
+from .errors import SlideError
+from .htmlscan import COPIED_TAGS, scan_html
+
+_md = None
+
+
+@dataclass
+class RenderedSlide:
+    """A slide ready to be written: inner HTML plus what deck.json and the runtime need."""
+
+    file: str
+    name: str
+    line: int
+    html: str
+    title: str
+    fragments: int
+    notes: str
+    notes_html: str
+    classes: list = field(default_factory=list)
+    style: str = ""
+    widgets: list = field(default_factory=list)
+
+
+class Context:
+    """What rendering one slide collects: problems, dependencies, media, fragments."""
+
+    def __init__(self, slide, src_dir):
+        self.slide = slide
+        self.src_dir = src_dir
+        self.base_dir = os.path.dirname(os.path.join(src_dir, slide.name))
+        self.errors, self.warnings = [], []
+        self.deps = {}  #: absolute path -> (mtime_ns, size) or None when missing
+        self.media = {}  #: site-relative path -> absolute source path
+        self.fragments = 0
+        self.classes, self.style, self.widgets = [], "", []
+        self.title = None
+        self.first_line = slide.line  #: file line of the text being rendered (body or notes)
+
+    def error(self, line, message):
+        self.errors.append(SlideError(message, self.slide.file, line))
+
+    def warn(self, line, message):
+        self.warnings.append(SlideError(message, self.slide.file, line))
+
+    def depend(self, path):
+        try:
+            stat = os.stat(path)
+        except OSError:
+            self.deps[path] = None
+            return False
+        self.deps[path] = (stat.st_mtime_ns, stat.st_size)
+        return True
+
+    def asset(self, ref, line, what="image"):
+        """The site URL for a local image (copied to media/), checking that it exists."""
+        if ref.startswith(("data:", "#", "blob:")):
+            return ref
+        if "://" in ref or ref.startswith("//"):
+            self.warn(line, f"remote {what} {ref} will not load offline; copy it next to the slides")
+            return ref
+        if ref.startswith("/"):
+            self.warn(line, f"{what} {ref} is an absolute path; it breaks when the deck is opened from a file")
+            return ref
+        path = unquote(ref.split("#")[0].split("?")[0])
+        full = os.path.normpath(os.path.join(self.base_dir, path))
+        if not self.depend(full) or not os.path.isfile(full):
+            self.error(line, f"missing {what} {ref}")
+            return ref
+        relative = os.path.relpath(full, self.src_dir)
+        if relative.startswith(".."):
+            digest = hashlib.sha1(full.encode("utf-8")).hexdigest()[:8]
+            relative = os.path.join("_outside", digest, os.path.basename(full))
+        target = f"{MEDIA_DIR}/{relative.replace(os.sep, '/')}"
+        self.media[target] = full
+        return quote(target)
+
+
+def markdown():
+    """The shared markdown-it instance."""
+    global _md
+    if _md is None:
+        md = MarkdownIt("commonmark", {"html": True})
+        md.enable(["table", "strikethrough"])
+        md.use(attrs_plugin, spans=True).use(attrs_block_plugin)
+        md.block.ruler.before("paragraph", "directive", _directive_rule,
+                              {"alt": ["paragraph", "reference", "blockquote", "list"]})
+        md.add_render_rule("fence", _render_fence)
+        md.add_render_rule("code_block", _render_code_block)
+        md.add_render_rule("directive", _render_directive)
+        _md = md
+    return _md
+
+
+def render_slide(slide, src_dir):
+    """Render a Slide; returns (RenderedSlide, Context)."""
+    md = markdown()
+    ctx = Context(slide, src_dir)
+    env = {"ctx": ctx}
+    tokens = md.parse(slide.body, env)
+    _resolve(tokens, ctx)
+    html = md.renderer.render(tokens, md.options, env)
+    notes_html = ""
+    if slide.notes:
+        fragments, ctx.first_line = ctx.fragments, slide.notes_line
+        notes_tokens = md.parse(slide.notes + "\n", env)
+        _resolve(notes_tokens, ctx)
+        notes_html = md.renderer.render(notes_tokens, md.options, env)
+        ctx.fragments = fragments  # fragments in notes never step
+    rendered = RenderedSlide(file=slide.file, name=slide.name, line=slide.line, html=html,
+                             title=ctx.title or "", fragments=ctx.fragments, notes=slide.notes,
+                             notes_html=notes_html, classes=ctx.classes, style=ctx.style,
+                             widgets=ctx.widgets)
+    return rendered, ctx
+
+
+def _resolve(tokens, ctx):
+    """Rewrite local images, count fragments and find the title, in place."""
+    want_title = False
+    for token in tokens:
+        kind = token.type
+        if kind == "list_item_open" and token.markup == "+":
+            token.attrJoin("class", "fragment")
+        if kind == "heading_open" and ctx.title is None:
+            want_title = True
+        elif kind == "html_block":
+            token.content, heading = _scan(token.content, ctx, ctx.first_line + token.map[0])
+            if heading and ctx.title is None:
+                ctx.title = heading
+        elif kind == "inline" and token.children:
+            if want_title:
+                ctx.title = "".join(c.content for c in token.children if c.type in ("text", "code_inline"))
+                want_title = False
+            _resolve_inline(token, ctx)
+        _count(token, ctx)
+
+
+def _resolve_inline(token, ctx):
+    lines = token.content.split("\n")
+    start = ctx.first_line + token.map[0]
+    cursor = 0
+    for child in token.children:
+        if child.type == "image":
+            src = child.attrGet("src") or ""
+            cursor = _find_line(lines, src, cursor)
+            new = ctx.asset(src, start + cursor)
+            if new != src:
+                child.attrSet("src", new)
+        elif child.type == "html_inline":
+            cursor = _find_line(lines, child.content, cursor)
+            child.content, _ = _scan(child.content, ctx, start + cursor)
+        _count(child, ctx)
+
+
+def _count(token, ctx):
+    if token.nesting >= 0:
+        classes = token.attrs.get("class") if token.attrs else None
+        if classes and "fragment" in str(classes).split():
+            ctx.fragments += 1
+
+
+def _find_line(lines, needle, cursor):
+    for index in range(cursor, len(lines)):
+        if needle in lines[index]:
+            return index
+    return cursor
+
+
+def _scan(html, ctx, first_line):
+    def resolve(tag, attr, value, line):
+        if tag in COPIED_TAGS:
+            return ctx.asset(value, first_line + line - 1, "image" if tag == "img" else f"<{tag}> {attr}")
+        if "://" in value or value.startswith("//"):
+            ctx.warn(first_line + line - 1, f"remote <{tag}> {attr} {value} will not load offline")
+        return value
+
+    html, fragments, heading = scan_html(html, resolve)
+    ctx.fragments += fragments
+    return html, heading
+
+
+def _directive_rule(state, start, end, silent):
+    """Block rule: a line ``::name ...`` (not indented as code)."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    pos = state.bMarks[start] + state.tShift[start]
+    maximum = state.eMarks[start]
+    src = state.src
+    if not src.startswith("::", pos) or pos + 2 >= maximum or not src[pos + 2].isalpha():
+        return False
+    text = src[pos + 2:maximum]
+    name = text.split(None, 1)[0]
+    if not all(c.isalnum() or c in "-_" for c in name):
+        return False
+    if silent:
+        return True
+    token = state.push("directive", "", 0)
+    token.info = name
+    token.content = text[len(name):].strip()
+    token.map = [start, start + 1]
+    state.line = start + 1
+    return True
+
+
+def _render_directive(self, tokens, idx, options, env):
+    token = tokens[idx]
+    ctx = env["ctx"]
+    line = ctx.first_line + token.map[0]
+    try:
+        parsed = directives.parse(token.info, token.content)
+        parsed.line = line
+        return directives.render(parsed, ctx)
+    except SlideError as exc:
+        ctx.error(line, exc.message)
+        return ""
+
+
+def _render_fence(self, tokens, idx, options, env):
+    token = tokens[idx]
+    ctx = env["ctx"]
+    line = ctx.first_line + token.map[0]
+    try:
+        lang, spec, opts = code.parse_info(token.info)
+        body, first = token.content, 1
+        include = opts.get("include")
+        if include:
+            if body.strip():
+                raise SlideError("a code block with include= must be empty (its code comes from the file)")
+            body, first, path = code.load_include(include, ctx.base_dir)
+            ctx.depend(path)
+        lexer = None
+        if lang:
+            lexer = code.get_lexer(lang)
+            if lexer is False:
+                ctx.warn(line, f"unknown code language '{lang}'; shown without highlighting")
+        elif include:
+            lexer = code.get_lexer(filename=path)
+        html, steps = code.render_code(body, lang, spec, linenos=bool(opts.get("linenos")),
+                                       first_line=first, lexer=lexer)
+    except SlideError as exc:
+        ctx.error(line, exc.message)
+        return ""
+    ctx.fragments += steps
+    return html
+
+
+def _render_code_block(self, tokens, idx, options, env):
+    html, _ = code.render_code(tokens[idx].content, None, None)
+    return html

@@ -1,0 +1,132 @@
+"""Write a built deck: index.html, deck.json, the runtime and media, swapped in atomically.
+
+Everything goes to a temporary directory next to the output first; only a
+complete build replaces the old one, so a failed build never leaves a broken
+site. Output is a pure function of the input: no timestamps, sorted keys.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+from html import escape
+
+from .defaults import INJECT_MARKER, RUNTIME_DIR
+from .errors import SlideError
+
+#: The runtime files copied into every site, from static/deck/.
+RUNTIME_FILES = ("deck.css", "deck.js")
+RUNTIME_SOURCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "deck")
+#: The file every output directory has; an existing directory without it is never replaced.
+MARKER_FILE = "deck.json"
+
+_HEAD = """<!doctype html>
+<html lang="{lang}" data-theme="{theme}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="slidekit">
+{author}<title>{title}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{runtime}/deck.css">
+</head>
+<body>
+<div class="deck" data-width="{width}" data-height="{height}"{server}>
+<div class="slides">
+"""
+_TAIL = """</div>
+</div>
+<script src="{runtime}/deck.js"></script>
+{marker}
+</body>
+</html>
+"""
+
+
+def index_html(meta, slides):
+    """The deck page: every slide a <section>, the runtime, and the injection marker."""
+    parts = [_HEAD.format(
+        lang=escape(meta["lang"]), theme=escape(meta["theme"]), title=escape(meta["title"]),
+        author=f'<meta name="author" content="{escape(meta["author"])}">\n' if meta["author"] else "",
+        runtime=RUNTIME_DIR, width=meta["width"], height=meta["height"],
+        server=f' data-server="{escape(meta["server"])}"' if meta["server"] else "")]
+    for number, slide in enumerate(slides, start=1):
+        classes = " ".join(["slide"] + slide.classes)
+        style = f' style="{escape(slide.style)}"' if slide.style else ""
+        parts.append(f'<section class="{classes}" id="slide-{number}" data-fragments="{slide.fragments}"{style}>\n')
+        parts.append(slide.html)
+        if slide.notes_html:
+            parts.append(f'<aside class="notes">\n{slide.notes_html}</aside>\n')
+        parts.append("</section>\n")
+    parts.append(_TAIL.format(runtime=RUNTIME_DIR, marker=INJECT_MARKER))
+    return "".join(parts)
+
+
+def deck_json(meta, slides):
+    """What a server needs to know about the deck without parsing HTML."""
+    return json.dumps({
+        "title": meta["title"], "author": meta["author"], "theme": meta["theme"],
+        "width": meta["width"], "height": meta["height"], "count": len(slides),
+        "slides": [{
+            "index": index, "number": index + 1, "title": slide.title, "fragments": slide.fragments,
+            "notes": slide.notes, "notes_html": slide.notes_html, "widgets": slide.widgets,
+            "source": f"{slide.name}:{slide.line}",
+        } for index, slide in enumerate(slides)],
+    }, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_site(out, meta, slides, media):
+    """Write the whole site to a temp dir, then swap it in place of ``out``."""
+    out = os.path.abspath(out)
+    _check_replaceable(out)
+    parent = os.path.dirname(out)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.tmp-", dir=parent)
+    try:
+        _write(os.path.join(tmp, "index.html"), index_html(meta, slides))
+        _write(os.path.join(tmp, MARKER_FILE), deck_json(meta, slides))
+        os.mkdir(os.path.join(tmp, RUNTIME_DIR))
+        for name in RUNTIME_FILES:
+            shutil.copyfile(os.path.join(RUNTIME_SOURCE, name), os.path.join(tmp, RUNTIME_DIR, name))
+        for target in sorted(media):
+            path = os.path.join(tmp, *target.split("/"))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            shutil.copyfile(media[target], path)
+        os.chmod(tmp, 0o755)
+        _swap(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write(path, text):
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
+def _check_replaceable(out):
+    if os.path.isdir(out) and os.listdir(out) and not os.path.isfile(os.path.join(out, MARKER_FILE)):
+        raise SlideError(f"refusing to replace {out}: it is not empty and holds no {MARKER_FILE} "
+                         "(not a deck built by slidekit)")
+
+
+def _swap(tmp, out):
+    if not os.path.exists(out):
+        os.rename(tmp, out)
+        return
+    old = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.old-", dir=os.path.dirname(out))
+    os.rmdir(old)
+    os.rename(out, old)
+    os.rename(tmp, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def inject(html, snippet):
+    """Put ``snippet`` (script tags) into a built index.html in place of its marker.
+
+    The demo server serves ``site/index.html`` through this to add its live
+    plugin; the file on disk stays untouched, so file:// keeps working.
+    """
+    if INJECT_MARKER not in html:
+        raise ValueError(f"no {INJECT_MARKER} marker in this page: was it built by slidekit?")
+    return html.replace(INJECT_MARKER, snippet, 1)
