@@ -17,13 +17,23 @@ if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:  # pragma: no cover - 
 import argparse  # noqa: E402
 
 
+def _port(text):
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 1 to 65535")
+    return port
+
+
 def _parser():
     parser = argparse.ArgumentParser(prog="python -m demo", description="Oh My Queue demo server")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run Redis (embedded unless given), workers and the web server")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for a LAN)")
-    serve.add_argument("--port", type=int, default=5000, help="web port (default 5000)")
+    serve.add_argument("--port", type=_port, default=5000, help="web port (default 5000)")
     serve.add_argument("--workers", type=int, default=2, help="forking RQ workers to run (default 2)")
     serve.add_argument("--redis-url", default=None, help="use this Redis instead of the embedded one (or REDIS_URL)")
     serve.add_argument("--instance", default=None, help="folder for Redis data and logs (default ./instance)")

@@ -121,8 +121,8 @@ def _run(args, url, instance, redis_server):
     supervisor = Supervisor(url, app.config["QUEUE_NAMES"], instance / "logs")
     app.extensions["omq.supervisor"] = supervisor
     try:
-        for n in range(args.workers):
-            supervisor.add_worker("fork", with_scheduler=(n == 0))
+        for _ in range(args.workers):
+            supervisor.add_worker("fork")
 
         def supervise():
             while not supervisor.stopping:

@@ -52,12 +52,12 @@ class Child:
         return self.process is not None and self.process.poll() is None
 
 
-def worker_argv(redis_url, kind, name, queues, with_scheduler=False):
-    argv = [sys.executable, "-m", "demo", "worker", "--redis-url", redis_url, "--kind", kind,
-            "--name", name, "--queues", ",".join(queues), "--parent-pid", str(os.getpid())]
-    if with_scheduler:
-        argv.append("--with-scheduler")
-    return argv
+def worker_argv(redis_url, kind, name, queues):
+    """Every worker also runs RQ's scheduler: RQ's lock lets one of them move
+    due jobs at a time, so scaling down never leaves scheduled jobs behind."""
+    return [sys.executable, "-m", "demo", "worker", "--redis-url", redis_url, "--kind", kind,
+            "--name", name, "--queues", ",".join(queues), "--parent-pid", str(os.getpid()),
+            "--with-scheduler"]
 
 
 class Supervisor:
@@ -85,10 +85,10 @@ class Supervisor:
         self._spawn(child)
         return child
 
-    def add_worker(self, kind="fork", with_scheduler=False):
+    def add_worker(self, kind="fork"):
         n = sum(1 for c in self.children if c.kind == kind) + 1
         name = f"omq.{kind}.{n}.{uuid.uuid4().hex[:6]}"
-        return self.add(Child(name, worker_argv(self.redis_url, kind, name, self.queues, with_scheduler), kind=kind))
+        return self.add(Child(name, worker_argv(self.redis_url, kind, name, self.queues), kind=kind))
 
     def _spawn(self, child):
         self.log_dir.mkdir(parents=True, exist_ok=True)
