@@ -105,7 +105,7 @@ def slide(d, ctx):
     if background:
         if background.lower().split("?")[0].endswith(IMAGE_EXTENSIONS):
             url = ctx.asset(background, d.line, "background image")
-            ctx.style = f"--slide-bg:url({url}) center/cover no-repeat"
+            ctx.style = f"background:url({url}) center/cover no-repeat"
         else:
-            ctx.style = f"--slide-bg:{background}"
+            ctx.style = f"background:{background}"
     return ""
