@@ -41,8 +41,8 @@ class BuildFailed(BuildError):
     """The build found one or more errors; nothing was written."""
 
     def __init__(self, errors):
-        super().__init__(f"{len(errors)} error(s)")
         self.errors = list(errors)
+        super().__init__("\n".join(str(error) for error in self.errors))
 
     def lines(self):
         return [str(error) for error in self.errors]

@@ -85,8 +85,9 @@ class Context:
             self.error(line, f"missing {what} {ref}")
             return ref
         relative = os.path.relpath(full, self.src_dir)
-        if relative.startswith(".."):
-            digest = hashlib.sha1(full.encode("utf-8")).hexdigest()[:8]
+        if relative.startswith(".."):  # outside the slides: name it by content, not by where it is
+            with open(full, "rb") as handle:
+                digest = hashlib.sha1(handle.read()).hexdigest()[:10]
             relative = os.path.join("_outside", digest, os.path.basename(full))
         target = f"{MEDIA_DIR}/{relative.replace(os.sep, '/')}"
         self.media[target] = full

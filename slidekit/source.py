@@ -150,9 +150,8 @@ def _front_matter(lines, file):
     except StopIteration:
         return 0, None
     block = lines[1:end]
-    if not any(line.strip() for line in block):
-        return 0, None
-    if not all(":" in line or not line.strip() or line.lstrip().startswith("#") for line in block):
+    keys = [line for line in block if _is_key_line(line)]
+    if not keys or not all(line in keys or not line.strip() or line.lstrip().startswith("#") for line in block):
         return 0, None  # a leading separator followed by an ordinary slide
     meta = {}
     for number, line in enumerate(block, start=2):
@@ -162,6 +161,11 @@ def _front_matter(lines, file):
         key, value = key.strip(), _unquote(value.strip())
         meta[key] = (value, number)
     return end + 1, meta
+
+
+def _is_key_line(line):
+    key, colon, _ = line.partition(":")
+    return bool(colon) and key == key.strip() and key.replace("-", "_").isidentifier()
 
 
 def _unquote(value):

@@ -131,9 +131,13 @@ def serve(out, port, reloads, host="127.0.0.1"):
     return server
 
 
-def watch(src, out, *, strict=False, port=8000, log=None):
-    """Build, serve, and rebuild on every change until Ctrl+C."""
+def watch(src, out, *, strict=False, port=8000, log=None, stop=None, ready=None):
+    """Build, serve, and rebuild on every change until Ctrl+C (or until ``stop``, an Event, is set).
+
+    ``ready(server)`` is called once the server listens (tests use it to find the port).
+    """
     log = log or (lambda text: print(text, file=sys.stderr, flush=True))
+    stop = stop or threading.Event()
     cache, reloads, flag = BuildCache(), _Reloads(), threading.Event()
     _rebuild(src, out, strict, cache, log)
     server = serve(out, port, reloads)
@@ -146,9 +150,12 @@ def watch(src, out, *, strict=False, port=8000, log=None):
     observer.start()
     log(f"serving {out}/ at http://127.0.0.1:{server.server_port}/ ; open decks reload after each rebuild "
         "(Ctrl+C stops)")
+    if ready:
+        ready(server)
     try:
-        while True:
-            flag.wait()
+        while not stop.is_set():
+            if not flag.wait(0.2):
+                continue
             time.sleep(0.05)  # let an editor finish writing
             flag.clear()
             if _rebuild(src, out, strict, cache, log):

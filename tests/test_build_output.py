@@ -1,0 +1,144 @@
+"""Output: byte-identical builds, incremental rebuilds, deck.json, the server seam, --watch."""
+
+import hashlib
+import http.client
+import json
+import threading
+import time
+
+import pytest
+from deckfixtures import DECKS, build_deck, copy_deck
+
+from slidekit import BuildCache, BuildFailed, build, inject
+from slidekit.watch import watch
+
+
+def _tree(root):
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_input_gives_byte_identical_output_wherever_it_is_built(tmp_path):
+    first = copy_deck("basic", tmp_path / "one" / "slides")
+    second = copy_deck("basic", tmp_path / "two" / "elsewhere")
+    assert build_deck(first, "--out", tmp_path / "one" / "site")[0] == 0
+    assert build_deck(second, "--out", tmp_path / "two" / "out")[0] == 0
+    assert build_deck(first, "--out", tmp_path / "one" / "again")[0] == 0
+    one = _tree(tmp_path / "one" / "site")
+    assert one == _tree(tmp_path / "two" / "out") == _tree(tmp_path / "one" / "again")
+    assert "media/diagrams/queue.svg" in one and "deck.json" in one
+
+
+def test_deck_json_lists_what_a_server_needs(tmp_path):
+    build(str(DECKS / "basic"), str(tmp_path / "site"))
+    data = json.loads((tmp_path / "site" / "deck.json").read_text(encoding="utf-8"))
+    assert data["count"] == len(data["slides"]) == 10
+    assert (data["width"], data["height"]) == (1280, 720)
+    second = data["slides"][1]
+    assert second["index"] == 1 and second["number"] == 2 and second["title"] == "Why queues?"
+    assert second["fragments"] == 3 and second["notes"] == "Three points, one per click."
+    assert second["notes_html"] == "<p>Three points, one per click.</p>\n"
+
+
+def test_rebuild_renders_only_the_changed_file(tmp_path):
+    src = copy_deck("basic", tmp_path / "slides")
+    cache = BuildCache()
+    assert build(str(src), str(tmp_path / "site"), cache=cache).rendered == ["01-intro.md", "02-code.md"]
+    assert build(str(src), str(tmp_path / "site"), cache=cache).rendered == []
+    intro = src / "01-intro.md"
+    intro.write_text(intro.read_text(encoding="utf-8").replace("Work can wait", "Work can queue"),
+                     encoding="utf-8")
+    result = build(str(src), str(tmp_path / "site"), cache=cache)
+    assert result.rendered == ["01-intro.md"]
+    assert "Work can queue" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_incremental_output_equals_a_full_build(tmp_path):
+    src = copy_deck("basic", tmp_path / "slides")
+    cache = BuildCache()
+    build(str(src), str(tmp_path / "inc"), cache=cache)
+    (src / "02-code.md").write_text((src / "02-code.md").read_text(encoding="utf-8") + "\n---\n\n# Added\n",
+                                    encoding="utf-8")
+    build(str(src), str(tmp_path / "inc"), cache=cache)
+    build(str(src), str(tmp_path / "full"))
+    assert _tree(tmp_path / "inc") == _tree(tmp_path / "full")
+
+
+def test_changing_an_included_file_rerenders_the_slides_that_include_it(tmp_path):
+    src = copy_deck("basic", tmp_path / "slides")
+    cache = BuildCache()
+    build(str(src), str(tmp_path / "site"), cache=cache)
+    worker = src / "code" / "worker.py"
+    worker.write_text(worker.read_text(encoding="utf-8").replace("Put n jobs", "Enqueue n jobs"), encoding="utf-8")
+    result = build(str(src), str(tmp_path / "site"), cache=cache)
+    assert result.rendered == ["02-code.md"]
+    assert "Enqueue n jobs" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_adding_the_missing_image_fixes_the_cached_error(tmp_path):
+    src = tmp_path / "slides"
+    src.mkdir()
+    (src / "a.md").write_text("![d](d.svg)\n", encoding="utf-8")
+    cache = BuildCache()
+    with pytest.raises(BuildFailed, match="a.md:1: missing image d.svg"):
+        build(str(src), str(tmp_path / "site"), cache=cache)
+    (src / "d.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    assert build(str(src), str(tmp_path / "site"), cache=cache).slides == 1
+    assert (tmp_path / "site" / "media" / "d.svg").is_file()
+
+
+def test_inject_puts_a_servers_scripts_in_place_of_the_marker(tmp_path):
+    build(str(DECKS / "basic"), str(tmp_path / "site"))
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    served = inject(html, '<script src="/static/live/deck-live.js"></script>')
+    assert served.index('<script src="deck/deck.js">') < served.index('<script src="/static/live/deck-live.js">')
+    assert "omq:inject" not in served
+    with pytest.raises(ValueError):
+        inject("<html></html>", "<script></script>")
+
+
+def _events(port):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/__omq/events")
+    response = connection.getresponse()
+    assert response.getheader("Content-Type") == "text/event-stream"
+    return connection, response
+
+
+def test_watch_serves_the_deck_and_reloads_it_after_an_incremental_rebuild(tmp_path):
+    src = copy_deck("basic", tmp_path / "slides")
+    out = tmp_path / "site"
+    stop, servers, log = threading.Event(), [], []
+    thread = threading.Thread(target=watch, args=(str(src), str(out)), daemon=True,
+                              kwargs={"port": 0, "stop": stop, "ready": servers.append, "log": log.append})
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not servers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        port = servers[0].server_port
+        page = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        page.request("GET", "/")
+        html = page.getresponse().read().decode("utf-8")
+        assert "new EventSource('/__omq/events')" in html  # injected when served ...
+        assert "EventSource" not in (out / "index.html").read_text(encoding="utf-8")  # ... not on disk
+
+        connection, events = _events(port)
+        intro = src / "01-intro.md"
+        intro.write_text(intro.read_text(encoding="utf-8").replace("Work can wait", "Work waits, live"),
+                         encoding="utf-8")
+        assert events.fp.readline() == b"data: reload\n"
+        connection.close()
+        assert "Work waits, live" in (out / "index.html").read_text(encoding="utf-8")
+        assert any("rendered: 01-intro.md)" in line for line in log), log
+
+        intro.write_text("# Broken\n\n![x](nope.png)\n", encoding="utf-8")
+        deadline = time.monotonic() + 10
+        while not any("missing image nope.png" in line for line in log) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any(line.endswith("01-intro.md:3: missing image nope.png") for line in log), log
+        assert "Work waits, live" in (out / "index.html").read_text(encoding="utf-8")  # last good deck stays
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
