@@ -69,18 +69,25 @@ def delete(connection, data, queue_names):
 def empty(connection, data, queue_names):
     name = _queue(data, queue_names)
     removed = Queue(name, connection=connection).empty()
+    events.publish(connection, "emptied", queue=name, info=f"{removed} jobs removed")
     return {"ok": True, "queue": name, "removed": removed}
 
 
 def pause(connection, data, queue_names):
     name = _queue(data, queue_names)
-    connection.sadd(keys.PAUSED_QUEUES, name)
+    with connection.pipeline() as pipe:
+        pipe.sadd(keys.PAUSED_QUEUES, name)
+        events.publish(connection, "paused", queue=name, pipeline=pipe)
+        pipe.execute()
     return {"ok": True, "queue": name, "paused": True}
 
 
 def resume(connection, data, queue_names):
     name = _queue(data, queue_names)
-    connection.srem(keys.PAUSED_QUEUES, name)
+    with connection.pipeline() as pipe:
+        pipe.srem(keys.PAUSED_QUEUES, name)
+        events.publish(connection, "resumed", queue=name, pipeline=pipe)
+        pipe.execute()
     return {"ok": True, "queue": name, "paused": False}
 
 

@@ -29,6 +29,11 @@ TYPES = (
     "deleted",    # deleted by the presenter
     "abandoned",  # its worker died while running it
     "seen",       # noticed by reconciliation (e.g. run by a plain ``rq worker``)
+    # about a whole queue (``queue`` field, no job), written by presenter actions
+    "emptied",    # the queue was emptied
+    "paused",     # our workers skip the queue
+    "resumed",    # our workers take from the queue again
+    "mail",       # the embedded SMTP sink received a mail (``mail``: its id; no job)
 )
 
 #: Longest text kept in an event field (results and tracebacks are cut).
@@ -95,7 +100,8 @@ def first_id(connection):
     return _s(entries[0][0]) if entries else None
 
 
-def _id_tuple(entry_id):
+def id_key(entry_id):
+    """A stream id as an ``(ms, seq)`` pair of integers, the order ids compare in."""
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
 
@@ -105,22 +111,30 @@ def valid_id(entry_id):
     if not isinstance(entry_id, str) or len(entry_id) > 41:
         return False
     ms, _, seq = entry_id.partition("-")
-    return ms.isdigit() and (seq == "" or seq.isdigit())
+    return entry_id.isascii() and ms.isdigit() and (seq == "" or seq.isdigit())
 
 
 def since(connection, after, limit=5000):
     """Events after id ``after``, oldest first, or None when some were trimmed.
 
     None means the stream no longer holds everything after ``after`` (or
-    there are more than ``limit``): the caller should send a snapshot instead.
+    there are more than ``limit``, or ``after`` is not from this stream):
+    the caller should send a snapshot instead.
     """
-    oldest = first_id(connection)
-    if oldest is None:
-        return []
-    if after != "0-0" and _id_tuple(after) < _id_tuple(oldest):
+    with connection.pipeline(transaction=True) as pipe:
+        pipe.xrange(keys.EVENTS_STREAM, count=1)
+        pipe.xrevrange(keys.EVENTS_STREAM, count=1)
+        oldest, newest = pipe.execute()
+    if not oldest:
+        # An empty stream is only consistent with a client that saw nothing;
+        # any other id comes from before a Redis restart that lost the data.
+        return [] if after == "0-0" else None
+    if after != "0-0" and id_key(after) < id_key(_s(oldest[0][0])):
         # What came between ``after`` and the oldest kept event was trimmed
         # (or ``after`` is from another Redis): only a snapshot is safe.
         return None
+    if id_key(after) > id_key(_s(newest[0][0])):
+        return None  # an id from the future: another Redis, or one that lost data
     try:
         entries = connection.xrange(keys.EVENTS_STREAM, min="(" + after, count=limit + 1)
     except ResponseError:

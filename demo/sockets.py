@@ -47,10 +47,10 @@ class LiveNamespace(Namespace):
                         "counts": state.read_counts(connection, _queue_names()),
                         "workers": state.read_workers(connection), "sent": time.time(),
                     })
+                    emit(keys.STATUS_EVENT, {"redis": True, "presenter": is_presenter()})
                     return {"ok": True, "mode": "replay", "count": len(missed)}
-            last = events.last_id(connection)
             limit = current_app.config["DASHBOARD_LANE_LIMIT"]
-            emit(keys.SNAPSHOT_EVENT, state.snapshot(connection, _queue_names(), limit, last))
+            emit(keys.SNAPSHOT_EVENT, state.snapshot(connection, _queue_names(), limit))
             emit(keys.STATUS_EVENT, {"redis": True, "presenter": is_presenter()})
             return {"ok": True, "mode": "snapshot"}
         except redis.RedisError as exc:
@@ -66,8 +66,11 @@ class LiveNamespace(Namespace):
             detail = state.job_detail(get_redis(), job_id)
         except redis.RedisError:
             return _error("Redis is unavailable")
+        except Exception:  # e.g. an id RQ refuses to parse: still a clear answer
+            current_app.logger.exception("job detail for %r failed", job_id)
+            return _error(f"job {job_id!r} could not be read", id=job_id)
         if detail is None:
-            return _error(f"no job with id {job_id!r}", id=job_id[:100])
+            return _error(f"no job with id {job_id!r}", id=job_id)
         return {"ok": True, "job": detail}
 
     def on_action(self, data=None):
@@ -83,3 +86,6 @@ class LiveNamespace(Namespace):
             return _error(str(exc))
         except redis.RedisError:
             return _error("Redis is unavailable")
+        except Exception:
+            current_app.logger.exception("live action %r failed", data.get("op"))
+            return _error(f"action {str(data.get('op'))[:40]!r} failed; see the server log")

@@ -31,6 +31,9 @@ KNOWN_JOBS = 20_000
 #: Seconds the watcher lock lives without renewal.
 LOCK_TTL = 10
 
+#: Most events one delta carries; a bigger burst goes out as several deltas.
+MAX_BATCH = 2000
+
 
 class Watcher:
     """Tails the stream in a background task started by ``start()``."""
@@ -45,11 +48,14 @@ class Watcher:
         self.reconcile_interval = reconcile_interval
         self.identity = f"{os.uname().nodename}:{os.getpid()}:{id(self):x}"
         self.last_sent = None
+        # job id -> (lane the events leave it in, id of its newest event)
         self.known = OrderedDict()
         self.redis_ok = None
         self.running = False
         self._task = None
-        self._last_reconciled = None
+        self._last_counts = None
+        self._next_reconcile = 0.0
+        self._last_emit = 0.0
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -59,12 +65,15 @@ class Watcher:
             self._task = self.socketio.start_background_task(self.run)
         return self
 
-    def stop(self, timeout=5.0):
-        """Stop the loop, wait for it to end (at most one blocking read), free the lock."""
+    def stop(self, timeout=3.0):
+        """Stop and wait (up to ``timeout``) for the task, so it emits nothing more."""
         self.running = False
         task, self._task = self._task, None
         if task is not None:
-            task.join(timeout)
+            try:
+                task.join(timeout)
+            except Exception:  # joining is a courtesy; never fail a shutdown on it
+                pass
 
     def run(self):
         backoff = 0.2
@@ -81,19 +90,15 @@ class Watcher:
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 self._set_redis_ok(False, str(exc))
                 self.socketio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                backoff = min(backoff * 2, 2.0)
             except Exception:  # a bad event must never stop the watcher
                 log.exception("watcher: unexpected error; continuing")
                 self.socketio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-        self._release_lock()
+                backoff = min(backoff * 2, 2.0)
 
-    def _release_lock(self):
-        try:
-            if self.connection.get(keys.WATCHER_LOCK) == self.identity.encode():
-                self.connection.delete(keys.WATCHER_LOCK)
-        except redis.RedisError:
-            pass  # it expires by itself
+    def _emit(self, event, payload):
+        if self.running:  # a stopped watcher (tests, shutdown) stays silent
+            self.socketio.emit(event, payload, namespace=keys.LIVE_NAMESPACE, to=keys.DASHBOARD_ROOM)
 
     def _hold_lock(self):
         ok = self.connection.set(keys.WATCHER_LOCK, self.identity, nx=True, ex=LOCK_TTL)
@@ -107,18 +112,21 @@ class Watcher:
 
     def _set_redis_ok(self, ok, reason=""):
         if ok != self.redis_ok:
+            if not ok:
+                log.warning("watcher: Redis is unavailable (%s); retrying", reason)
+            elif self.redis_ok is False:
+                log.info("watcher: Redis is back")
             self.redis_ok = ok
-            payload = {"redis": ok, "reason": reason if not ok else ""}
-            self.socketio.emit(keys.STATUS_EVENT, payload, namespace=keys.LIVE_NAMESPACE, to=keys.DASHBOARD_ROOM)
+            self._emit(keys.STATUS_EVENT, {"redis": ok, "reason": reason if not ok else ""})
 
     def _prime(self):
         """Start after the newest event, knowing the jobs already shown."""
-        self.last_sent = events.last_id(self.connection)
-        lanes = state.read_lanes(self.connection, self.queue_names, self.lane_limit)
+        _counts, lanes, last = state.read_view(self.connection, self.queue_names, self.lane_limit)
+        self.last_sent = last
         for per_queue in lanes.values():
             for lane, ids in per_queue.items():
                 for job_id in ids:
-                    self._remember(job_id, lane)
+                    self._remember(job_id, lane, last)
         self._next_reconcile = 0.0
         self._last_emit = 0.0
 
@@ -127,38 +135,49 @@ class Watcher:
     def _loop_once(self):
         now = time.monotonic()
         wait_ms = int(max(1, min(1000, (self._next_reconcile - now) * 1000)))
-        batch = events.read_blocking(self.connection, self.last_sent, block_ms=wait_ms)
+        batch = events.read_blocking(self.connection, self.last_sent, block_ms=wait_ms, count=MAX_BATCH)
         if batch:
             # Hold the batch open until the client-facing interval has passed.
             pause = self.delta_interval - (time.monotonic() - self._last_emit)
-            if pause > 0:
+            if pause > 0 and len(batch) < MAX_BATCH:
                 self.socketio.sleep(pause)
-                more = events.read_blocking(self.connection, batch[-1]["id"], block_ms=None, count=5000)
+                more = events.read_blocking(self.connection, batch[-1]["id"], block_ms=None,
+                                            count=MAX_BATCH - len(batch))
                 batch.extend(more)
             self._send_delta(batch)
         if time.monotonic() >= self._next_reconcile:
             self.reconcile()
             self._next_reconcile = time.monotonic() + self.reconcile_interval
 
+    def _drain(self):
+        """Send, without waiting, every event written since the last delta."""
+        while True:
+            batch = events.read_blocking(self.connection, self.last_sent, block_ms=None, count=MAX_BATCH)
+            if not batch:
+                return
+            self._send_delta(batch)
+
     def _send_delta(self, batch):
         for event in batch:
             if event.get("job"):
-                self._remember(event["job"], event["type"])
+                self._remember(event["job"], _lane_after(event), event["id"])
         counts = state.read_counts(self.connection, self.queue_names)
+        workers = state.read_workers(self.connection) if _touches_workers(batch) else None
         payload = {
             "prev": self.last_sent,
             "last": batch[-1]["id"],
             "events": batch,
             "counts": counts,
-            "workers": state.read_workers(self.connection) if _touches_workers(batch) else None,
+            "workers": workers,
             "sent": time.time(),
         }
-        self.socketio.emit(keys.DELTA_EVENT, payload, namespace=keys.LIVE_NAMESPACE, to=keys.DASHBOARD_ROOM)
+        self._emit(keys.DELTA_EVENT, payload)
+        self._last_counts = {"counts": counts, "workers": workers or (self._last_counts or {}).get("workers")}
         self.last_sent = payload["last"]
         self._last_emit = time.monotonic()
 
-    def _remember(self, job_id, status):
-        self.known[job_id] = status
+    def _remember(self, job_id, lane, event_id):
+        self.known[job_id] = (lane, event_id)
         self.known.move_to_end(job_id)
         while len(self.known) > KNOWN_JOBS:
             self.known.popitem(last=False)
@@ -166,59 +185,67 @@ class Watcher:
     # -- reconciliation ------------------------------------------------------
 
     def reconcile(self):
-        """Correct counts and workers; write ``seen`` events for unknown jobs."""
-        counts = state.read_counts(self.connection, self.queue_names)
-        workers = state.read_workers(self.connection)
-        # Lanes and the stream's tail in one transaction: events written after
-        # our last delta but before this read explain lane moves we have not
-        # sent yet; they are not unknown jobs.
-        lanes, tail = state.read_lanes(self.connection, self.queue_names, self.lane_limit, with_tail=True)
-        known = dict(self.known)
-        if tail != self.last_sent:
-            pending = events.since(self.connection, self.last_sent, limit=50_000) or []
-            for event in pending:
-                if event.get("job") and _id_tuple(event["id"]) <= _id_tuple(tail):
-                    known[event["job"]] = event.get("status") or event["type"]
+        """Correct counts and workers; write ``seen`` events for unknown jobs.
+
+        The lanes and the newest event id are read in one transaction, then
+        every event up to that id is sent first. A job whose events (up to
+        that id) leave it in another lane than the one it is in was changed
+        behind our back (a plain ``rq worker``, RQ's scheduler, a dependency):
+        that is the only case that makes a ``seen`` event. A job that moved
+        after the read has a newer event, which already tells the clients.
+        """
+        counts, lanes, horizon = state.read_view(self.connection, self.queue_names, self.lane_limit)
+        horizon_key = events.id_key(horizon)
+        if events.id_key(self.last_sent) < horizon_key:
+            self._drain()
         unknown = {}
         for per_queue in lanes.values():
             for lane, ids in per_queue.items():
                 for job_id in ids:
-                    if _lane_of(known.get(job_id)) != lane:
-                        unknown[job_id] = lane
-        if unknown:
-            cards = state.fetch_cards(self.connection, unknown)
-            with self.connection.pipeline() as pipe:
-                for job_id, lane in unknown.items():
-                    card = cards.get(job_id)
-                    if card is None:
+                    known = self.known.get(job_id)
+                    if known is not None and (known[0] == lane or events.id_key(known[1]) > horizon_key):
                         continue
-                    events.publish(self.connection, "seen", {"job": job_id, **card}, pipeline=pipe,
-                                   worker=card["worker"] or None, status=lane)
-                    self._remember(job_id, lane)
-                pipe.execute()
+                    unknown[job_id] = lane
+        if unknown:
+            self._publish_seen(unknown)
+        workers = state.read_workers(self.connection)
         payload = {"counts": counts, "workers": workers}
-        if payload != self._last_reconciled:
-            self._last_reconciled = payload
-            self.socketio.emit(keys.COUNTS_EVENT, payload, namespace=keys.LIVE_NAMESPACE, to=keys.DASHBOARD_ROOM)
+        if payload != self._last_counts:
+            self._last_counts = payload
+            self._emit(keys.COUNTS_EVENT, payload)
+
+    def _publish_seen(self, unknown):
+        cards = state.fetch_cards(self.connection, unknown)
+        with self.connection.pipeline() as pipe:
+            for job_id, lane in unknown.items():
+                card = cards.get(job_id)
+                if card is None:
+                    continue
+                events.publish(self.connection, "seen", {"job": job_id, **card}, pipeline=pipe,
+                               worker=card["worker"] or None, status=lane, info=card.get("info") or None,
+                               progress=repr(card["progress"]) if card.get("progress") is not None else None)
+            pipe.execute()
+        # Remembered when the watcher reads them back from the stream.
 
 
-def _id_tuple(entry_id):
-    ms, _, seq = entry_id.partition("-")
-    return int(ms), int(seq or 0)
+def _lane_after(event):
+    """Which lane an event leaves its job in (None: the job is gone)."""
+    kind = event["type"]
+    if kind == "seen":
+        return event.get("status") or None
+    if kind == "retry":
+        return "scheduled" if event.get("at") else "queued"
+    if kind == "abandoned":
+        return "queued" if event.get("outcome") == "retried" else "failed"
+    return _EVENT_LANE.get(kind)
 
 
 #: Which lane an event type leaves a job in.
 _EVENT_LANE = {
     "enqueued": "queued", "requeued": "queued", "scheduled": "scheduled", "started": "started",
     "progress": "started", "finished": "finished", "failed": "failed", "canceled": "canceled",
-    "retry": "scheduled", "abandoned": "failed",
+    "deleted": None,
 }
-
-
-def _lane_of(status):
-    if status is None:
-        return None
-    return _EVENT_LANE.get(status, status)
 
 
 def _touches_workers(batch):
