@@ -609,8 +609,8 @@
   }
 
   // Keeps every tab of this deck (main view, presenter view) on the same step,
-  // without a server: BroadcastChannel, or localStorage events where that is
-  // missing (some browsers give file:// pages no shared channel).
+  // without a server: BroadcastChannel (works from file:// too in Chromium),
+  // or localStorage events in browsers without it.
   function Link(deck) {
     var channel = null, name, id = Math.random().toString(36).slice(2), off = null;
     function receive(message) {
@@ -627,7 +627,7 @@
       var state = deck.state();
       var message = {type: type, h: state.h, f: state.f, from: id, name: name, at: Date.now()};
       if (channel) channel.postMessage(message);
-      try { window.localStorage.setItem('omq-link', JSON.stringify(message)); } catch (err) { /* private mode */ }
+      else try { window.localStorage.setItem('omq-link', JSON.stringify(message)); } catch (err) { /* private mode */ }
     }
     return controller('link', {
       configure: function (config) {
@@ -638,8 +638,9 @@
         if (window.BroadcastChannel) {
           channel = new BroadcastChannel(name);
           channel.onmessage = onMessage;
+        } else {
+          window.addEventListener('storage', onStorage);
         }
-        window.addEventListener('storage', onStorage);
         off = deck.on('statechanged', function (e) { if (e.source !== 'link') send('state'); });
         if (deck.config.mode === 'presenter') setTimeout(function () { send('hello'); }, 0);
       },
