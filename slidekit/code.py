@@ -225,7 +225,7 @@ def render_code(code, lang, spec, linenos=False, first_line=1, lexer=None):
     lines = highlight_lines(code if code.endswith("\n") else code + "\n", lexer)
     steps = parse_steps(spec, len(lines)) if spec is not None else []
     classes = ["code"]
-    if steps:
+    if steps and steps[0]:
         classes.append("has-hl")
     if linenos:
         classes.append("linenos")

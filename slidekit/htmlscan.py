@@ -15,7 +15,7 @@ RESOURCE_ATTRS = {
     "object": ("data",), "input": ("src",),
 }
 #: Tags whose local resources are copied into the site (the rest may only be remote or absent).
-COPIED_TAGS = {"img", "source", "video", "audio", "track"}
+COPIED_TAGS = {"img", "source", "video", "audio", "track", "object", "embed"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 

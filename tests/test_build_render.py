@@ -160,3 +160,10 @@ def test_unknown_language_is_shown_plain_and_lines_stay_exact():
     assert steps == 0
     assert re.findall(r'<span class="(ln[^"]*)">([^<]*)', html) == [("ln", "a &lt; b\n"), ("ln", "\n"),
                                                                      ("ln hl", "c\n")]
+
+
+def test_empty_steps_dim_nothing_and_still_count_as_fragments():
+    html, steps = render_code("a\nb\nc\n", "python", "|2||3", lexer=get_lexer("python"))
+    assert steps == 3
+    assert html.startswith('<pre class="code" data-lang="python" data-steps="4">')  # step 0: nothing dimmed
+    assert re.findall(r'<span class="(ln[^"]*)">', html) == ["ln", "ln s1", "ln s3"]

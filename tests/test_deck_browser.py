@@ -136,6 +136,27 @@ def test_click_and_touch_swipe_navigation(offline, basic_site):
     assert (deck_state(page)["h"], deck_state(page)["f"]) == (1, 0)
 
 
+def test_progress_bar_fullscreen_black_screen_and_help(offline, basic_site):
+    page = open_deck(offline().new_page(), _file_url(basic_site))
+    bar = page.locator(".progress span")
+    assert bar.evaluate("b => b.style.width") == "0%"
+    page.keyboard.press("End")
+    assert bar.evaluate("b => b.style.width") == "100%"
+    assert page.locator(".slide-number").inner_text() == "10 / 10"
+    page.locator(".progress").click(position={"x": 10, "y": 2})  # the bar is clickable too
+    assert deck_state(page)["h"] == 0
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement !== null")
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement === null")
+    page.keyboard.press("b")
+    assert page.evaluate("getComputedStyle(document.querySelector('.deck'), '::after').backgroundColor") == "rgb(0, 0, 0)"
+    page.keyboard.press("ArrowRight")  # any navigation lifts the black screen
+    assert page.evaluate("document.documentElement.classList.contains('paused')") is False
+    page.keyboard.press("?")
+    assert page.locator(".help").is_visible() and "presenter view" in page.locator(".help").inner_text()
+
+
 @pytest.mark.parametrize("width,height", [(640, 360), (1920, 1080), (1000, 1000)])
 def test_fixed_slide_size_is_scaled_to_the_window(browser, basic_site, width, height):
     context = browser.new_context(viewport={"width": width, "height": height})
@@ -243,6 +264,15 @@ def test_widget_is_made_once_and_keeps_its_state_between_slides(offline, server_
     assert page.locator("iframe").count() == 1
     assert page.frame_locator(".slide.present .widget iframe").locator("#n").inner_text() == "2"
     assert page.evaluate("loads") == 1
+
+
+def test_a_deck_opened_from_a_file_can_use_a_configured_demo_server(offline, basic_site, server_root, serve_dir):
+    server = serve_dir(server_root, {"/healthz": HEALTHY, "/dashboard": DASHBOARD}).url
+    page = open_deck(offline().new_page(), _file_url(basic_site) + f"?server={server}#/9")
+    frame = page.locator(".slide.present .widget iframe")
+    frame.wait_for()
+    assert frame.get_attribute("src") == server + "dashboard?embed=1"
+    assert page.frame_locator(".slide.present .widget iframe").locator("#n").inner_text() == "0"
 
 
 def test_plugins_get_the_deck_its_events_and_can_drive_it(offline, basic_site):

@@ -265,10 +265,11 @@
       });
       var pres = deck.slides[h].querySelectorAll('pre[data-steps]');
       Array.prototype.forEach.call(pres, function (pre) {
-        var step = pre.querySelectorAll('.step.visible').length;
+        var step = pre.querySelectorAll('.step.visible').length, lit = 0;
         Array.prototype.forEach.call(pre.querySelectorAll('.ln'), function (line) {
-          line.classList.toggle('hl', line.classList.contains('s' + step));
+          lit += line.classList.toggle('hl', line.classList.contains('s' + step)) ? 1 : 0;
         });
+        pre.classList.toggle('has-hl', lit > 0);  // an empty step ({1||3}) dims nothing
       });
     }
     return controller('fragments', {
