@@ -100,9 +100,12 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 class _Changes(FileSystemEventHandler):
-    def __init__(self, flag, ignored):
+    """Sets ``flag`` on changes under ``root``, except in the output, dot files/dirs and backups."""
+
+    def __init__(self, flag, ignored, root):
         self.flag = flag
         self.ignored = ignored
+        self.root = root
 
     def on_any_event(self, event):
         if event.event_type in ("opened", "closed_no_write"):
@@ -113,9 +116,9 @@ class _Changes(FileSystemEventHandler):
         self.flag.set()
 
     def _ignored(self, path):
-        name = os.path.basename(path)
-        if name.startswith(".") or name.endswith("~"):
-            return True
+        parts = os.path.relpath(path, self.root).split(os.sep)
+        if any(part.startswith(".") and part != ".." for part in parts) or path.endswith("~"):
+            return True  # editor swap files, and the build's own .site.tmp-* / .site.old-* dirs
         return any(path == root or path.startswith(root + os.sep) for root in self.ignored)
 
 
@@ -145,7 +148,7 @@ def watch(src, out, *, strict=False, port=8000, log=None, stop=None, ready=None)
     observer = Observer()
     watched = set()
     for root in (os.path.abspath(src if os.path.isdir(src) else os.path.dirname(src) or "."), RUNTIME_SOURCE):
-        observer.schedule(_Changes(flag, ignored), root, recursive=True)
+        observer.schedule(_Changes(flag, ignored, root), root, recursive=True)
         watched.add(root)
     observer.start()
     log(f"serving {out}/ at http://127.0.0.1:{server.server_port}/ ; open decks reload after each rebuild "
@@ -193,5 +196,5 @@ def _watch_dependencies(observer, cache, watched, flag, ignored):
         for path in entry.deps:
             folder = os.path.dirname(path)
             if os.path.isdir(folder) and not any(folder == w or folder.startswith(w + os.sep) for w in watched):
-                observer.schedule(_Changes(flag, ignored), folder, recursive=False)
+                observer.schedule(_Changes(flag, ignored, folder), folder, recursive=False)
                 watched.add(folder)

@@ -142,3 +142,25 @@ def test_watch_serves_the_deck_and_reloads_it_after_an_incremental_rebuild(tmp_p
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_watch_does_not_rebuild_in_a_loop_when_the_output_is_inside_the_sources(tmp_path):
+    src = copy_deck("basic", tmp_path / "slides")
+    stop, servers, log = threading.Event(), [], []
+    thread = threading.Thread(target=watch, args=(str(src), str(src / "site")), daemon=True,
+                              kwargs={"port": 0, "stop": stop, "ready": servers.append, "log": log.append})
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not servers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (src / "02-code.md").write_text("# Replaced\n", encoding="utf-8")
+        deadline = time.monotonic() + 10
+        while sum(line.startswith("built ") for line in log) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # a loop would have rebuilt several times by now
+        assert [line for line in log if line.startswith("built ")] == [
+            log[0], next(line for line in log if "rendered: 02-code.md)" in line)]
+    finally:
+        stop.set()
+        thread.join(10)
