@@ -295,7 +295,7 @@
       prev: function () { deck.prev({source: 'key'}); },
       first: function () { deck.goTo(0, 0, {source: 'key'}); },
       last: function () { deck.goTo(deck.slides.length - 1, 'last', {source: 'key'}); },
-      overview: function (e) { deck.controllers.overview.toggle(e.key === 'Escape' ? null : undefined); },
+      overview: function () { deck.controllers.overview.toggle(); },
       fullscreen: function () {
         if (document.fullscreenElement) document.exitFullscreen();
         else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(function () {});
@@ -429,41 +429,42 @@
       return Math.max(n, 1);
     }
     function onClick(e) {
-      if (!open) return;
-      var slide = e.target.closest('.slide');
+      var slide = open && e.target.closest('.slide');
       if (!slide) return;
       e.preventDefault();
-      self.toggle(false, deck.slides.indexOf(slide));
+      self.close(deck.slides.indexOf(slide));
+    }
+    function show(value) {
+      open = value;
+      deck.el.classList.toggle('overview', open);
+      deck.controllers.scale.fit();
+      deck.emit('overview', {open: open});
     }
     var self = controller('overview', {
       bind: function () { deck.el.addEventListener('click', onClick, true); },
       unbind: function () { deck.el.removeEventListener('click', onClick, true); },
-      // toggle(): flip; toggle(false, i): close at slide i; toggle(null): Escape (close, stay)
-      toggle: function (want, target) {
-        var next = want == null ? !open : want;
-        if (want === null && open) next = false;
-        if (next === open) return;
-        open = next;
-        deck.el.classList.toggle('overview', open);
-        if (open) {
-          before = deck.state().h;
-          deck.el.style.setProperty('--ov-zoom', Math.min(1, 240 / deck.config.width));
-          select(before);
-        } else {
-          deck.slides[selected].classList.remove('selected');
-          deck.el.scrollTop = 0;
-          var h = target == null ? (want === null ? before : selected) : target;
-          if (h !== deck.state().h) deck.goTo(h, 0, {source: 'click'});
-        }
-        deck.controllers.scale.fit();
-        deck.emit('overview', {open: open});
+      open: function () {
+        if (open) return;
+        before = deck.state().h;
+        deck.el.style.setProperty('--ov-zoom', Math.min(1, 240 / deck.config.width));
+        show(true);
+        select(before);
       },
+      // close(h): go to slide h (a slide chosen from the grid); close(): stay where the deck was
+      close: function (h) {
+        if (!open) return;
+        deck.slides[selected].classList.remove('selected');
+        deck.el.scrollTop = 0;
+        show(false);
+        if (h != null && h !== deck.state().h) deck.goTo(h, 0, {source: 'click'});
+      },
+      toggle: function () { if (open) self.close(); else self.open(); },
       onKey: function (e) {
         if (!open) return false;
         var moves = {ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns(), ArrowUp: -columns()};
         if (moves[e.key]) select(selected + moves[e.key]);
-        else if (e.key === 'Enter' || e.key === ' ' || e.key === 'o') self.toggle(false, selected);
-        else if (e.key === 'Escape') self.toggle(false, before);
+        else if (e.key === 'Enter' || e.key === ' ' || e.key === 'o') self.close(selected);
+        else if (e.key === 'Escape') self.close();
         else if (e.key === 'Home') select(0);
         else if (e.key === 'End') select(deck.slides.length - 1);
         else return false;
