@@ -83,7 +83,10 @@ def build(src="slides", out="site", *, strict=False, cache=None):
     media = {}
     for entry in entries:
         media.update(entry.media)
-    site.write_site(out, meta, slides, media)
+    try:
+        site.write_site(out, meta, slides, media)
+    except OSError as exc:
+        raise SlideError(f"cannot write the deck to {out}: {exc.strerror or exc}") from None
     return BuildResult(out=out, slides=len(slides), warnings=_ordered(warnings, files), rendered=rendered,
                        seconds=time.perf_counter() - started, meta=meta)
 
