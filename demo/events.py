@@ -72,16 +72,27 @@ def publish(connection, type, job=None, pipeline=None, ts=None, **fields):
 
 
 def decode(entry_id, fields):
-    """One stream entry as the dict clients get: its fields plus ``id``."""
+    """One stream entry as the dict clients get: its fields plus ``id``.
+
+    Never raises: an entry someone wrote by hand with odd fields still
+    decodes (its unknown type is ignored by the dashboards), so one bad entry
+    cannot stop the watcher on the same id forever.
+    """
     event = {_s(k): _s(v) for k, v in fields.items()}
     event["id"] = _s(entry_id)
-    event["ts"] = float(event.get("ts", 0) or 0)
+    event.setdefault("type", "unknown")
+    event["ts"] = _float(event.get("ts")) or 0.0
     if "progress" in event:
-        try:
-            event["progress"] = float(event["progress"])
-        except ValueError:
-            event["progress"] = None
+        event["progress"] = _float(event["progress"])
     return event
+
+
+def _float(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None  # JSON has no NaN
 
 
 def _s(value):

@@ -65,8 +65,8 @@ class Watcher:
             self._task = self.socketio.start_background_task(self.run)
         return self
 
-    def stop(self, timeout=3.0):
-        """Stop and wait (up to ``timeout``) for the task, so it emits nothing more."""
+    def stop(self, timeout=5.0):
+        """Stop the loop, wait for it to end (at most one blocking read), free the lock."""
         self.running = False
         task, self._task = self._task, None
         if task is not None:
@@ -95,6 +95,15 @@ class Watcher:
                 log.exception("watcher: unexpected error; continuing")
                 self.socketio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
+        self._release_lock()
+
+    def _release_lock(self):
+        """Let another server's watcher take over at once instead of after LOCK_TTL."""
+        try:
+            if self.connection.get(keys.WATCHER_LOCK) == self.identity.encode():
+                self.connection.delete(keys.WATCHER_LOCK)
+        except redis.RedisError:
+            pass  # it expires by itself
 
     def _emit(self, event, payload):
         if self.running:  # a stopped watcher (tests, shutdown) stays silent
