@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 
 from . import code, directives
+from . import qr  # noqa: F401  (registers ::qr, issue 5)
 from .defaults import MEDIA_DIR
 from .errors import SlideError
 from .htmlscan import COPIED_TAGS, scan_html
