@@ -20,7 +20,7 @@ def create_app(config=None):
                 instance_path=str(ROOT / "instance"))
     app.config.from_mapping(config_module.from_env())
     app.config.from_mapping(
-        SITE_DIR=str(ROOT / "site"),
+        SITE_DIR=app.config.get("SITE_DIR") or str(ROOT / "site"),
         NODE_MODULES=str(ROOT / "node_modules"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -34,7 +34,7 @@ def create_app(config=None):
         raise RuntimeError("REDIS_URL is not set: run 'python -m demo serve', which starts Redis, or set REDIS_URL")
     app.config["QUEUE_NAMES"] = [q.strip() for q in app.config["DEMO_QUEUES"].split(",") if q.strip()]
 
-    from . import api, db, errors, live, pages, security
+    from . import api, db, errors, follow_pages, live, pages, security
 
     db.init_app(app)
     live.init_app(app)
@@ -42,5 +42,6 @@ def create_app(config=None):
     security.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(follow_pages.bp)
     logging.getLogger("demo").setLevel(logging.INFO)
     return app

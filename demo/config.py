@@ -32,6 +32,12 @@ DEFAULTS = {
     # Flask-SocketIO's async mode: ``serve`` uses gevent; tests and
     # ``flask --app demo run`` use threads.
     "SOCKETIO_ASYNC_MODE": "threading",
+    # --- issue 5: presenter drives, audience follows (demo/follow.py) -------
+    # The built deck served at /deck/ (default: site/ in the project).
+    "SITE_DIR": None,
+    # Base URL the audience types or scans (/join): None uses the request's
+    # host; ``serve --host 0.0.0.0`` sets the machine's LAN address.
+    "PUBLIC_URL": None,
 }
 
 _NUMERIC = {"DASHBOARD_LANE_LIMIT": int, "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float}

@@ -66,3 +66,35 @@ PAUSED_QUEUES = PREFIX + "paused"
 
 #: Hash ``{kind: count}``: how many workers of each kind ``serve`` should keep.
 WORKERS_WANTED = PREFIX + "workers:wanted"
+
+# --- issue 5: the presenter drives, the audience follows (demo/follow.py) -----
+
+#: The deck whose state the server owns: ``DECK_STATE.format(DECK_ID)``. One
+#: site is served per deployment, so one id.
+DECK_ID = "main"
+
+#: Namespace of the deck: audience and presenter sockets of the slides.
+DECK_NAMESPACE = "/deck"
+
+#: Room every socket of a deck joins: ``DECK_ROOM.format(deck id)``.
+DECK_ROOM = "deck:{0}"
+
+#: Room of one presenter session's sockets (every tab of that browser shares the
+#: session): ``DECK_PRESENTER_ROOM.format(deck id, presenter id)``.
+DECK_PRESENTER_ROOM = "deck:{0}:presenter:{1}"
+
+#: Server -> client: the deck state ``{seq, h, f, panel, at}``; sent at once to
+#: every socket that (re)connects, then to the room after every accepted move.
+#: Client -> server: ask for it again (acked with ``{ok, state}``).
+DECK_STATE_EVENT = "state"
+
+#: Server -> client: who this socket is ``{role: audience | driver | standby,
+#: reason}``; sent on connect and to a session's sockets when the driver changes.
+DECK_DRIVER_EVENT = "driver"
+
+#: Client -> server: a move ``{seq, h, f, panel}`` (driver only; acked).
+DECK_MOVE_EVENT = "move"
+
+#: Client -> server: a presenter session takes the driver's seat explicitly
+#: (acked). A presenter socket claims the seat on connect when nobody holds it.
+DECK_TAKEOVER_EVENT = "takeover"

@@ -3,6 +3,7 @@
 from . import keys
 from .db import make_client
 from .extensions import socketio
+from .follow import DeckNamespace
 from .sockets import LiveNamespace
 from .watcher import Watcher
 
@@ -21,6 +22,7 @@ def init_app(app):
         ping_timeout=10,
     )
     socketio.on_namespace(LiveNamespace(keys.LIVE_NAMESPACE))
+    socketio.on_namespace(DeckNamespace(keys.DECK_NAMESPACE))
     app.extensions["omq.watcher"] = None
     if app.config["START_WATCHER"]:
         start_watcher(app)

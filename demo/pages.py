@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import (Blueprint, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
 
+from .follow_pages import live_deck_page
 from .presenter import check_token, is_presenter, sign_in
 
 bp = Blueprint("pages", __name__)
@@ -45,11 +46,13 @@ def presenter_login():
 @bp.get("/deck/", defaults={"path": ""})
 @bp.get("/deck/<path:path>")
 def deck(path):
-    """The built deck from site/ (``make demo`` builds it)."""
+    """The built deck from site/ (``make demo`` builds it); its page gets the live plugin."""
     site = Path(current_app.config["SITE_DIR"])
     if not (site / "index.html").is_file():
         abort(404, "the deck is not built yet: run 'make demo' or 'python build_slides.py'")
-    return send_from_directory(site, path or "index.html")
+    if path in ("", "index.html"):
+        return live_deck_page(site)
+    return send_from_directory(site, path)
 
 
 @bp.get("/vendor/<name>")

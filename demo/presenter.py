@@ -7,6 +7,7 @@ read-only unless ``is_presenter()`` says otherwise, checked per call.
 """
 
 import hmac
+import secrets
 from functools import wraps
 
 from flask import abort, current_app, jsonify, request, session
@@ -20,6 +21,8 @@ def check_token(token):
 def sign_in():
     session.clear()
     session["presenter"] = True
+    # Names this sign-in (a laptop, a phone): one session drives the deck.
+    session["presenter_id"] = secrets.token_urlsafe(12)
     session.permanent = True
 
 
