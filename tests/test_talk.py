@@ -59,8 +59,8 @@ LESSON_PHRASES = [
     "RailsCast", "def highlight", "Pygments",
 ]
 
-#: Live widgets each part of the lesson must show.
-WIDGETS = {"join", "blocking", "dashboard", "submit", "workers", "retries", "schedule", "mail", "highlight"}
+#: Live widgets each part of the lesson must show (the join page is the ::qr slide).
+WIDGETS = {"blocking", "dashboard", "submit", "workers", "retries", "schedule", "mail", "highlight"}
 
 #: Every diagram the talk uses, in the order it first appears.
 DIAGRAMS = ([f"imagine-{n:02d}.svg" for n in range(1, 12)] + ["redis-rq-badges.svg"]
@@ -205,9 +205,11 @@ def test_diagram_slides_have_alt_text(site):
         assert alt and len(alt.group(1)) > 15, tag
 
 
-def test_every_live_widget_appears(deck):
+def test_every_live_widget_appears(deck, main_slides):
     used = {name for s in deck["slides"] for name in s["widgets"]}
     assert WIDGETS <= used, f"missing widgets: {sorted(WIDGETS - used)}"
+    joins = [s for s in main_slides[:5] if 'data-qr="' in s["_html"] or "join" in s["widgets"]]
+    assert joins, "the audience is invited to join (QR code) at the start of the talk"
 
 
 def test_python_on_slides_is_always_included_from_a_tested_file():
@@ -291,10 +293,17 @@ INSPECT = r"""
     }
   }
   for (const img of slide.querySelectorAll('img')) {
+    if (img.hidden || getComputedStyle(img).display === 'none') continue;  // e.g. ::qr before its server answers
     if (!img.complete || img.naturalWidth === 0) problems.push(`image ${img.getAttribute('src')} did not load`);
     const r = img.getBoundingClientRect();
     if (r.width / k < 200 || r.height / k < 100) problems.push(`image ${img.getAttribute('src')} is drawn ` +
       `${Math.round(r.width / k)}x${Math.round(r.height / k)}, too small to read`);
+  }
+  for (const qr of slide.querySelectorAll('figure.qr')) {
+    const placeholder = qr.querySelector('.qr-offline');
+    if (!placeholder || getComputedStyle(placeholder).display === 'none' || placeholder.offsetHeight < 60) {
+      problems.push('the QR code shows no offline placeholder');
+    }
   }
   for (const widget of slide.querySelectorAll('.widget')) {
     const placeholder = widget.querySelector('.widget-offline');
