@@ -2,6 +2,7 @@
 
 import time
 
+from rq import get_current_job
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -24,13 +25,12 @@ def highlight(code, language):
 
 
 # region flaky
-ATTEMPTS = {}
-
-
-def flaky(key, failures):
-    """Fail ``failures`` times for ``key``, then succeed (retries demo)."""
-    ATTEMPTS[key] = ATTEMPTS.get(key, 0) + 1
-    if ATTEMPTS[key] <= failures:
-        raise ConnectionError(f"attempt {ATTEMPTS[key]}: the payment API timed out")
-    return f"succeeded on attempt {ATTEMPTS[key]}"
+def flaky(failures):
+    """Fail ``failures`` times, then succeed: the count lives in Redis."""
+    job = get_current_job()
+    job.meta["attempts"] = job.meta.get("attempts", 0) + 1
+    job.save_meta()      # job.meta is stored in Redis, so every attempt sees it
+    if job.meta["attempts"] <= failures:
+        raise ConnectionError(f"attempt {job.meta['attempts']}: the payment API timed out")
+    return f"succeeded on attempt {job.meta['attempts']}"
 # endregion
