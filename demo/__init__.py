@@ -34,7 +34,7 @@ def create_app(config=None):
         raise RuntimeError("REDIS_URL is not set: run 'python -m demo serve', which starts Redis, or set REDIS_URL")
     app.config["QUEUE_NAMES"] = [q.strip() for q in app.config["DEMO_QUEUES"].split(",") if q.strip()]
 
-    from . import api, db, errors, follow_pages, live, pages, security
+    from . import api, db, demos, errors, follow_pages, live, pages, security
 
     db.init_app(app)
     live.init_app(app)
@@ -42,6 +42,7 @@ def create_app(config=None):
     security.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(demos.bp)
     app.register_blueprint(follow_pages.bp)
     logging.getLogger("demo").setLevel(logging.INFO)
     return app

@@ -47,6 +47,16 @@ def _parser():
     worker.add_argument("--burst", action="store_true", help="quit when the queues are empty")
     worker.add_argument("--with-scheduler", action="store_true", help="also move due scheduled jobs to their queues")
     worker.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+
+    smtp = sub.add_parser("smtp", help="run the SMTP sink email jobs send to (stores mails in Redis)")
+    smtp.add_argument("--redis-url", default=None, help="Redis to store mails in (or REDIS_URL)")
+    smtp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    smtp.add_argument("--port", type=_port, default=8025, help="SMTP port (default 8025)")
+    smtp.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+
+    cron = sub.add_parser("cron", help="run rq's cron scheduler with the demo's recurring job")
+    cron.add_argument("--redis-url", default=None, help="Redis to enqueue on (or REDIS_URL)")
+    cron.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -56,6 +66,14 @@ def main(argv=None):
         from .serve import serve
 
         return serve(args)
+    if args.command == "smtp":
+        from .smtp import run_smtp
+
+        return run_smtp(args)
+    if args.command == "cron":
+        from .cron import run_cron
+
+        return run_cron(args)
     from .workercli import run_worker
 
     return run_worker(args)

@@ -32,6 +32,40 @@ DEFAULTS = {
     # Flask-SocketIO's async mode: ``serve`` uses gevent; tests and
     # ``flask --app demo run`` use threads.
     "SOCKETIO_ASYNC_MODE": "threading",
+    # --- live demos (demo/demos/); checked when the app starts --------------
+    # Seconds after which an inline request is cut off (the seeds' 30 s; the
+    # talk sets less, e.g. 8).
+    "DEMO_REQUEST_TIMEOUT": 30,
+    # Slots of the inline path's pool (like a server with 2 Unicorn workers).
+    "DEMO_INLINE_POOL": 2,
+    # Requests that may wait in line for a slot; more get 503 at once.
+    "DEMO_INLINE_MAX_WAITING": 30,
+    # Longest slow task the blocking demo runs (seconds).
+    "DEMO_TASK_MAX_SECONDS": 60,
+    # Longest "make me wait" an audience member may ask for (seconds).
+    "DEMO_WAIT_MAX": 30,
+    # Largest snippet the highlighter takes (bytes of UTF-8).
+    "DEMO_SNIPPET_MAX": 4096,
+    # Per visitor: at most this many submissions per DEMO_RATE_WINDOW seconds.
+    "DEMO_RATE_LIMIT": 10,
+    "DEMO_RATE_WINDOW": 60,
+    # Per IP address (phones behind one venue NAT share it): a looser ceiling.
+    "DEMO_RATE_LIMIT_PER_IP": 120,
+    # Audience jobs that may be open (queued, scheduled or running) at once.
+    "DEMO_AUDIENCE_CAP": 50,
+    # Retries demo: seconds before each retry (rq's Retry interval list).
+    "DEMO_RETRY_INTERVALS": "2,4,8",
+    # Furthest ahead a job may be scheduled (seconds).
+    "DEMO_SCHEDULE_MAX": 3600,
+    # Seconds between two runs of the recurring tick job (rq's cron scheduler).
+    "DEMO_TICK_INTERVAL": 10,
+    # Recipient domains anyone may mail; only the presenter mails elsewhere,
+    # so a real relay in SMTP_URL never becomes an open relay.
+    "DEMO_MAIL_OPEN_DOMAINS": "example.com,example.org,example.net",
+    # Sender of the welcome email.
+    "DEMO_MAIL_FROM": "Oh My Queue <hello@ohmyqueue.example>",
+    # Largest batch of a processes-vs-threads run.
+    "DEMO_BENCH_MAX": 1000,
     # --- issue 5: presenter drives, audience follows (demo/follow.py) -------
     # The built deck served at /deck/ (default: site/ in the project).
     "SITE_DIR": None,

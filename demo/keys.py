@@ -67,6 +67,49 @@ PAUSED_QUEUES = PREFIX + "paused"
 #: Hash ``{kind: count}``: how many workers of each kind ``serve`` should keep.
 WORKERS_WANTED = PREFIX + "workers:wanted"
 
+# --- live demos (demo/demos/, demo/smtp.py, demo/cron.py) ---------------------
+
+#: List of the mails the embedded SMTP sink received, newest first (JSON each).
+MAILBOX = PREFIX + "mailbox"
+
+#: Most mails ``MAILBOX`` keeps (``LTRIM``): older ones are dropped.
+MAILBOX_MAX = 50
+
+#: Counter giving each received mail its id.
+MAILBOX_SEQ = PREFIX + "mailbox:seq"
+
+#: Sorted set of audience jobs not yet known to be over (score: accepted at),
+#: for the global cap. Terminal ones are pruned when the cap is checked.
+AUDIENCE_OPEN = PREFIX + "audience:open"
+
+#: List of one visitor's recent job ids (``omq:audience:mine:<visitor id>``).
+AUDIENCE_MINE = PREFIX + "audience:mine:{0}"
+
+#: List of the blocking demo's response-time samples, newest first (JSON each).
+BLOCKING_SAMPLES = PREFIX + "demo:blocking:samples"
+
+#: Most samples ``BLOCKING_SAMPLES`` keeps.
+BLOCKING_SAMPLES_MAX = 300
+
+#: Queue the processes-vs-threads runs use, with their own short-lived workers.
+BENCH_QUEUE = "bench"
+
+#: Lock held while a processes-vs-threads run is going (one at a time).
+BENCH_LOCK = PREFIX + "bench:lock"
+
+#: List of finished processes-vs-threads runs, newest first (JSON each).
+BENCH_RUNS = PREFIX + "bench:runs"
+
+#: Most runs ``BENCH_RUNS`` keeps.
+BENCH_RUNS_MAX = 30
+
+#: Name of the recurring job on rq's cron scheduler (rq keys its history by it).
+CRON_TICK_NAME = "omq-tick"
+
+#: Server -> client on ``LIVE_NAMESPACE``: a demo's own news (a response-time
+#: sample, the inline pool's occupancy, a run's progress), ``{"demo": name, ...}``.
+DEMO_EVENT = "demo"
+
 # --- issue 5: the presenter drives, the audience follows (demo/follow.py) -----
 
 #: The deck whose state the server owns: ``DECK_STATE.format(DECK_ID)``. One

@@ -107,6 +107,35 @@ def serve(args):
             print("Redis stopped.", flush=True)
 
 
+def _smtp_url():
+    """``SMTP_URL`` when given (a real relay), else the embedded sink's on a free port.
+
+    It goes into the environment, which every worker child inherits: the
+    mail job reads it there, never from its (visible) arguments.
+    """
+    from .db import free_port
+
+    given = os.environ.get("SMTP_URL")
+    if given:
+        print(f"Mail:      relay {redact_url(given)}", flush=True)
+        return given, None
+    port = free_port()
+    os.environ["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    print(f"Mail:      embedded SMTP sink on {os.environ['SMTP_URL']}", flush=True)
+    return os.environ["SMTP_URL"], port
+
+
+def _add_services(supervisor, url, sink_port, tick_interval):
+    """The SMTP sink (unless a relay is used) and rq's cron scheduler, supervised."""
+    from .supervisor import Child
+
+    parent = ["--redis-url", url, "--parent-pid", str(os.getpid())]
+    if sink_port is not None:
+        supervisor.add(Child("smtp", [sys.executable, "-m", "demo", "smtp", "--port", str(sink_port), *parent]))
+    supervisor.add(Child("cron", [sys.executable, "-m", "demo", "cron", *parent],
+                         env={"DEMO_TICK_INTERVAL": str(int(tick_interval))}))
+
+
 def _run(args, url, instance, redis_server):
     from . import create_app
     from .extensions import socketio
@@ -117,7 +146,8 @@ def _run(args, url, instance, redis_server):
         async_mode = "gevent"
     except ImportError:
         async_mode = "threading"
-    app = create_app({"REDIS_URL": url, "SOCKETIO_ASYNC_MODE": async_mode})
+    smtp_url, sink_port = _smtp_url()
+    app = create_app({"REDIS_URL": url, "SOCKETIO_ASYNC_MODE": async_mode, "SMTP_URL": smtp_url})
     if args.host in ("0.0.0.0", "::") and not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = public_base(args.host, args.port)  # /join shows the LAN address
     supervisor = Supervisor(url, app.config["QUEUE_NAMES"], instance / "logs")
@@ -125,6 +155,7 @@ def _run(args, url, instance, redis_server):
     try:
         for _ in range(args.workers):
             supervisor.add_worker("fork")
+        _add_services(supervisor, url, sink_port, app.config["DEMO_TICK_INTERVAL"])
 
         def supervise():
             while not supervisor.stopping:

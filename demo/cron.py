@@ -1,0 +1,47 @@
+"""The recurring job on rq's own cron scheduler (the lesson's Sidetiq).
+
+Importing this module registers ``jobs.tick`` every ``DEMO_TICK_INTERVAL``
+seconds on the ``default`` queue, so it is an rq cron config as it stands:
+``rq cron demo.cron --url redis://...``. ``python -m demo cron`` runs the
+same ``rq.cron.CronScheduler`` and also stops when ``serve`` goes away;
+``serve`` supervises it.
+
+rq's CronJob enqueues with plain RQ (no ``enqueued`` event): the dashboard
+learns of a tick by reconciliation, then by the worker's own events.
+"""
+
+import logging
+import os
+import sys
+
+from rq import cron
+
+from . import jobs, keys
+
+#: Seconds between two ticks.
+INTERVAL = int(os.environ.get("DEMO_TICK_INTERVAL", "10"))
+
+cron.register(jobs.tick, "default", interval=INTERVAL, name=keys.CRON_TICK_NAME,
+              result_ttl=600, failure_ttl=3600, job_timeout=30)
+
+
+def run_cron(args):
+    """Entry point of ``python -m demo cron``; returns the exit code."""
+    from .db import RedisUnavailable, check_reachable, make_client
+    from .workercli import _watch_parent
+
+    url = args.redis_url or os.environ.get("REDIS_URL")
+    if not url:
+        print("cron: no Redis given: pass --redis-url redis://host:port/0 or set REDIS_URL", file=sys.stderr)
+        return 1
+    try:
+        check_reachable(url)
+    except RedisUnavailable as exc:
+        print(f"cron: {exc}", file=sys.stderr)
+        return 1
+    if args.parent_pid:
+        _watch_parent(args.parent_pid)
+    scheduler = cron.CronScheduler(connection=make_client(url), logging_level=logging.INFO)
+    scheduler.load_config_from_file(__name__)
+    scheduler.start()
+    return 0

@@ -1,0 +1,195 @@
+"""Who is submitting, and whether they may: visitor, nickname, limits.
+
+A visitor is a random id kept in the signed session cookie (a visitor
+cannot forge one); a request without the cookie counts as its IP address.
+Each visitor gets a nickname made here from that id (adjective + animal),
+never from anything a client sends. Before a job is accepted:
+
+- per visitor, at most DEMO_RATE_LIMIT submissions per DEMO_RATE_WINDOW
+  seconds (a sliding window in a Redis sorted set per visitor), and a looser
+  DEMO_RATE_LIMIT_PER_IP per IP (phones at a venue share one address);
+- globally, at most DEMO_AUDIENCE_CAP audience jobs open (queued, scheduled
+  or running), counted in ``keys.AUDIENCE_OPEN``.
+
+The presenter is not limited: their jobs are the talk.
+"""
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+from flask import request, session
+from rq.job import Job
+
+from .. import keys
+from ..enqueue import enqueue
+from ..presenter import is_presenter
+from .common import Refused, setting
+
+ADJECTIVES = (
+    "brave", "calm", "clever", "cosmic", "curious", "daring", "eager", "fancy", "gentle", "happy",
+    "jolly", "keen", "lively", "lucky", "mellow", "mighty", "nimble", "plucky", "quick", "quiet",
+    "rapid", "shiny", "sleepy", "snappy", "sunny", "swift", "tidy", "witty", "zany", "zesty",
+    "bold", "cheery",
+)
+ANIMALS = (
+    "alpaca", "badger", "beaver", "bison", "camel", "cheetah", "dolphin", "falcon", "ferret", "gecko",
+    "heron", "ibis", "koala", "lemur", "llama", "lynx", "marmot", "narwhal", "otter", "owl",
+    "panda", "pelican", "puffin", "quokka", "raccoon", "salmon", "sloth", "tapir", "walrus", "wombat",
+    "yak", "zebra",
+)
+
+#: Statuses after which a job no longer counts against the global cap.
+TERMINAL = {"finished", "failed", "canceled", "stopped"}
+
+#: Most jobs a visitor's "my jobs" list keeps, and for how long (seconds).
+MINE_MAX, MINE_TTL = 20, 86_400
+
+#: Jobs of this queue are the audience's; the presenter's go to ``default``.
+AUDIENCE_QUEUE = "low"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    id: str
+    nick: str
+    presenter: bool
+
+    @property
+    def queue(self):
+        """Audience jobs wait behind the presenter's: workers take ``default`` first."""
+        return "default" if self.presenter else AUDIENCE_QUEUE
+
+
+def nickname(visitor_id):
+    """A stable, harmless nickname for ``visitor_id`` (adjective + animal)."""
+    digest = hashlib.blake2b(visitor_id.encode(), digest_size=4).digest()
+    return f"{ADJECTIVES[digest[0] % len(ADJECTIVES)]} {ANIMALS[digest[1] % len(ANIMALS)]}"
+
+
+def visitor():
+    """This request's visitor, giving the session an id if it has none yet."""
+    if is_presenter():
+        return Visitor("presenter", "presenter", True)
+    visitor_id = session.get("visitor")
+    if not isinstance(visitor_id, str):
+        session["visitor"] = secrets.token_urlsafe(12)  # used from the next request on
+        visitor_id = "ip:" + (request.remote_addr or "unknown")
+    return Visitor(visitor_id, nickname(visitor_id), False)
+
+
+def admit(connection, job_id=None):
+    """Check the limits for one submission; return the visitor.
+
+    With ``job_id`` the submission is a job and also takes a place under the
+    global cap (``track`` is then implied). Raises Refused (429 or 503).
+    """
+    who = visitor()
+    if who.presenter:
+        return who
+    window = setting("DEMO_RATE_WINDOW")
+    by_ip = _hit(connection, keys.RATE_LIMIT.format("ip", request.remote_addr or "unknown"),
+                 setting("DEMO_RATE_LIMIT_PER_IP"), window,
+                 "too many submissions from your network")
+    try:
+        by_visitor = _hit(connection, keys.RATE_LIMIT.format("visitor", who.id), setting("DEMO_RATE_LIMIT"),
+                          window, "slow down")
+        try:
+            if job_id is not None:
+                _take_place(connection, job_id, setting("DEMO_AUDIENCE_CAP"))
+        except Refused:
+            connection.zrem(*by_visitor)
+            raise
+    except Refused:
+        connection.zrem(*by_ip)
+        raise
+    return who
+
+
+def new_job_id():
+    return str(uuid.uuid4())
+
+
+def _hit(connection, key, limit, window, headline):
+    """Count one submission in ``key``'s sliding window; Refused 429 past ``limit``."""
+    now = time.time()
+    member = f"{now:.6f}:{secrets.token_hex(4)}"
+    with connection.pipeline() as pipe:
+        pipe.zremrangebyscore(key, 0, now - window)
+        pipe.zadd(key, {member: now})
+        pipe.zcard(key)
+        pipe.zrange(key, 0, 0, withscores=True)
+        pipe.expire(key, int(window) + 1)
+        _, _, count, oldest, _ = pipe.execute()
+    if count > limit:
+        connection.zrem(key, member)
+        wait = max(1, int(oldest[0][1] + window - now + 0.999)) if oldest else int(window)
+        raise Refused(429, f"{headline}: at most {limit} submissions per {window:g} s; try again in {wait} s",
+                      headers={"Retry-After": str(wait)}, retry_after=wait)
+    return key, member
+
+
+def _take_place(connection, job_id, cap):
+    """Count ``job_id`` as open; Refused 503 when that makes more than ``cap``.
+
+    Added first, counted second: concurrent submissions may both be refused
+    near the cap, but the cap is never exceeded.
+    """
+    connection.zadd(keys.AUDIENCE_OPEN, {job_id: time.time()})
+    if connection.zcard(keys.AUDIENCE_OPEN) > cap and prune(connection) > cap:
+        connection.zrem(keys.AUDIENCE_OPEN, job_id)
+        raise Refused(503, f"the queue is full: {cap} audience jobs are waiting or running; "
+                           "try again when some have finished", headers={"Retry-After": "10"}, retry_after=10)
+
+
+def prune(connection):
+    """Drop finished (or vanished) jobs from the open set; return how many stay."""
+    ids = [i.decode() for i in connection.zrange(keys.AUDIENCE_OPEN, 0, -1)]
+    with connection.pipeline(transaction=False) as pipe:
+        for job_id in ids:
+            pipe.hget(Job.key_for(job_id), "status")
+        statuses = pipe.execute()
+    over = [job_id for job_id, raw in zip(ids, statuses)
+            if raw is not None and raw.decode() in TERMINAL]
+    # A job whose hash is missing is gone (expired, deleted) unless it was
+    # only just added and is being enqueued right now.
+    young = time.time() - 60
+    scores = dict(connection.zrange(keys.AUDIENCE_OPEN, 0, -1, withscores=True))
+    over += [job_id for job_id, raw in zip(ids, statuses)
+             if raw is None and scores.get(job_id.encode(), 0) < young]
+    if over:
+        connection.zrem(keys.AUDIENCE_OPEN, *over)
+    return len(ids) - len(over)
+
+
+def remember(connection, who, job):
+    """Add ``job`` to the visitor's "my jobs" list."""
+    key = keys.AUDIENCE_MINE.format(who.id)
+    with connection.pipeline() as pipe:
+        pipe.lpush(key, job.id)
+        pipe.ltrim(key, 0, MINE_MAX - 1)
+        pipe.expire(key, MINE_TTL)
+        pipe.execute()
+
+
+def mine(connection, who):
+    """Ids of the visitor's recent jobs, newest first."""
+    return [i.decode() for i in connection.lrange(keys.AUDIENCE_MINE.format(who.id), 0, MINE_MAX - 1)]
+
+
+def submit(connection, func, *args, demo, **options):
+    """Admit one job and enqueue it with the visitor's nickname; return (visitor, job).
+
+    The job goes to the visitor's queue (the presenter's to ``default``, the
+    audience's to ``low``) through the app's enqueue path, so its events
+    reach every dashboard. ``options`` are RQ's (``retry``, ``timeout``...).
+    """
+    job_id = new_job_id()
+    who = admit(connection, job_id)
+    job = enqueue(connection, func, *args, queue=who.queue, job_id=job_id,
+                  meta={"nick": who.nick, "demo": demo}, **options)
+    if not who.presenter:
+        remember(connection, who, job)
+    return who, job

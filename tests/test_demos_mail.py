@@ -1,0 +1,101 @@
+"""Email: a job sends a welcome email to the real SMTP sink; the mailbox shows it."""
+
+import json
+import smtplib
+from email.message import EmailMessage
+
+import pytest
+from rq import Queue
+
+from conftest import wait_for
+from demo import events, jobs, keys
+from demofixtures import post, smtp_sink  # noqa: F401 (fixture)
+
+
+def _mails(connection):
+    return [json.loads(m) for m in connection.lrange(keys.MAILBOX, 0, -1)]
+
+
+def test_the_welcome_email_arrives_with_text_and_escaped_html(client, connection, run_worker, smtp_sink,
+                                                              monkeypatch):
+    monkeypatch.setenv("SMTP_URL", smtp_sink.url)
+    response = post(client, "/demo/mail", {"name": "<b>Ada</b>", "to": "ada@example.com"})
+    assert response.status_code == 202
+    job_id = response.get_json()["job"]
+    run_worker("simple", queues=["low"])
+    detail = client.get(f"/demo/jobs/{job_id}").get_json()
+    assert detail["status"] == "finished", detail["error"]
+    assert detail["result"]["summary"] == "welcome email sent to ada@example.com"
+
+    (mail,) = wait_for(lambda: _mails(connection), message="the mail in the mailbox")
+    assert mail["rcpt_tos"] == ["ada@example.com"] and mail["subject"] == "Welcome to the queue, <b>Ada</b>!"
+    assert "Hi <b>Ada</b>," in mail["text"]
+    assert "<h1>Hi &lt;b&gt;Ada&lt;/b&gt;!</h1>" in mail["html"] and "<b>Ada" not in mail["html"]
+    listed = client.get("/demo/mail/messages").get_json()["mails"]
+    assert [m["id"] for m in listed] == [mail["id"]] and "text" not in listed[0]  # bodies come one by one
+    assert client.get(f"/demo/mail/messages/{mail['id']}").get_json()["html"] == mail["html"]
+    announced = [e for e in events.since(connection, "0-0") if e["type"] == "mail"]
+    assert [(e["mail"], e["to"]) for e in announced] == [(mail["id"], "ada@example.com")]
+
+
+def test_the_audience_may_only_mail_the_example_domains(client, presenter_client, connection, run_worker,
+                                                        smtp_sink, monkeypatch):
+    monkeypatch.setenv("SMTP_URL", smtp_sink.url)
+    response = post(client, "/demo/mail", {"name": "Eve", "to": "eve@gmail.com"})
+    assert response.status_code == 403 and "example.com, example.org, example.net" in response.get_json()["error"]
+    assert len(Queue("low", connection=connection)) == 0
+    response = post(presenter_client, "/demo/mail", {"name": "Grace", "to": "grace@navy.mil"})
+    assert response.status_code == 202
+    run_worker("simple", queues=["default"])  # the presenter's jobs go to default
+    wait_for(lambda: [m["rcpt_tos"] for m in _mails(connection)] == [["grace@navy.mil"]], message="the mail")
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"name": "Ada", "to": "not-an-address"}, "'not-an-address' is not a plain email address like ada@example.com"),
+    ({"name": "Ada", "to": "ada@localhost"}, "'ada@localhost' is not a plain email address like ada@example.com"),
+    ({"name": "Ada", "to": "Ada <ada@example.com>"}, "is not a plain email address"),
+    ({"name": "Ada", "to": "ada@example.com\r\nBcc: x@example.org"}, "to must be one line of printable text"),
+    ({"name": "Ada\nBcc: x@example.org", "to": "ada@example.com"}, "name must be one line of printable text"),
+    ({"name": "", "to": "ada@example.com"}, "name is missing"),
+    ({"name": "A" * 61, "to": "ada@example.com"}, "name is too long: at most 60 characters"),
+])
+def test_bad_mail_requests_are_400(client, connection, body, message):
+    response = post(client, "/demo/mail", body)
+    assert response.status_code == 400 and message in response.get_json()["error"]
+    assert len(Queue("low", connection=connection)) == 0
+
+
+def test_the_sink_keeps_the_newest_mails_only(smtp_sink, connection):
+    with smtplib.SMTP("127.0.0.1", smtp_sink.port, timeout=10) as smtp:
+        for n in range(keys.MAILBOX_MAX + 3):
+            message = EmailMessage()
+            message["Subject"], message["From"], message["To"] = f"mail {n}", "a@example.com", "b@example.com"
+            message.set_content("hello")
+            smtp.send_message(message)
+    subjects = [m["subject"] for m in _mails(connection)]
+    assert len(subjects) == keys.MAILBOX_MAX
+    assert subjects[0] == f"mail {keys.MAILBOX_MAX + 2}" and subjects[-1] == "mail 3"  # newest first
+
+
+def test_the_sink_refuses_a_mail_over_its_size_limit(smtp_sink, connection):
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "big", "a@example.com", "b@example.com"
+    message.set_content("x" * 300_000)
+    with smtplib.SMTP("127.0.0.1", smtp_sink.port, timeout=10) as smtp:
+        with pytest.raises(smtplib.SMTPException) as refused:
+            smtp.send_message(message)
+    assert "552" in str(refused.value)
+    assert _mails(connection) == []
+
+
+def test_a_mail_job_without_smtp_url_fails_clearly(monkeypatch):
+    monkeypatch.delenv("SMTP_URL", raising=False)
+    with pytest.raises(RuntimeError, match="SMTP_URL is not set"):
+        jobs.send_welcome_email("ada@example.com", "Ada", "x@example.com")
+
+
+def test_the_mail_page_names_where_mail_goes(app, client):
+    app.config["SMTP_URL"] = "smtp+starttls://user:secret@smtp.example.net:587"
+    page = client.get("/demo/mail").data.decode()
+    assert "smtp+starttls://user:***@smtp.example.net:587" in page and "secret" not in page
+    assert "mail goes to the relay" in page
