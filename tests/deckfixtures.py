@@ -98,7 +98,7 @@ def serve_dir():
         server.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # per module: Playwright's sync API allows one running instance at a time
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     from slidekit.browser import launch
