@@ -309,3 +309,42 @@ def test_serve_on_all_interfaces_puts_the_lan_address_in_join(serve):
     server = serve(workers=0, extra=("--host", "0.0.0.0"))
     url = requests.get(server.base + "/join.json", timeout=5).json()["url"]
     assert url == public_base("0.0.0.0", server.port) + "/deck/"
+
+
+@pytest.mark.slow
+def test_a_room_joining_at_once_all_land_on_the_live_slide(serve, site_dir):
+    """300 phones at once: a burst of connect handlers that each read Redis; none may be turned away."""
+    import json
+
+    import socketio as sio_client
+    import websocket
+
+    server = serve(workers=0, env={"SITE_DIR": str(site_dir)})
+    http = requests.Session()
+    http.get(f"{server.base}/presenter?token={server.token}", allow_redirects=False, timeout=5)
+    presenter = sio_client.Client(reconnection=False)
+    presenter.connect(server.base, namespaces=[NS], transports=["websocket"],
+                      headers={"Cookie": "; ".join(f"{c.name}={c.value}" for c in http.cookies)})
+    url = server.base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+    phones = []
+    try:
+        assert presenter.call("move", {"seq": 1, "h": 3, "f": 0, "panel": None}, namespace=NS, timeout=10)["ok"]
+        for _ in range(300):  # the Engine.IO handshakes first, one by one ...
+            phones.append(websocket.create_connection(url, timeout=30))
+            assert phones[-1].recv().startswith("0")
+        for phone in phones:  # ... then every Socket.IO connect at once
+            phone.send(f"40{NS},")
+
+        def first_answer(phone):  # the first 'state' or 'error' this phone is sent
+            while True:
+                message = phone.recv()
+                if message.startswith(f"42{NS},"):
+                    name, payload = json.loads(message[len(NS) + 3:])
+                    if name in ("state", "error"):
+                        return payload.get("h", payload)
+
+        assert [first_answer(phone) for phone in phones] == [3] * 300
+    finally:
+        for phone in phones:
+            phone.close()
+        presenter.disconnect()
