@@ -27,6 +27,9 @@ WIDGETS = {
     "join": ("join?embed=1", "the audience join page"),
 }
 
+#: Longest slide title taken from an image's alt text (a slide with no heading), cut at a word.
+ALT_TITLE_MAX = 60
+
 #: Default height of a live widget frame, in logical pixels.
 WIDGET_HEIGHT = 520
 

@@ -1,4 +1,4 @@
-"""Raw HTML inside markdown: find the resources it loads, its fragments and headings.
+"""Raw HTML inside markdown: find the resources it loads, its fragments, headings and image alt text.
 
 The stdlib HTML parser reads each raw HTML block; tags whose resource URLs
 change (a local image copied to media/) are written back from their parsed
@@ -26,6 +26,7 @@ class _Scanner(HTMLParser):
         self.edits = []  # (line, column, original tag text, new tag text)
         self.fragments = 0
         self.heading = None
+        self.image_alt = None  #: alt text of the first <img> that has one
         self._heading_depth = None
         self._heading_text = []
 
@@ -42,6 +43,9 @@ class _Scanner(HTMLParser):
                 self.fragments += 1
         if tag in HEADINGS and self.heading is None and self._heading_depth is None:
             self._heading_depth = tag
+        if tag == "img" and self.image_alt is None:
+            alt = " ".join((dict(attrs).get("alt") or "").split())
+            self.image_alt = alt or None
         names = RESOURCE_ATTRS.get(tag)
         if not names:
             return
@@ -69,7 +73,8 @@ class _Scanner(HTMLParser):
 
 
 def scan_html(html, resolve):
-    """Scan raw HTML; returns (rewritten html, fragment count, first heading text or None).
+    """Scan raw HTML; returns (rewritten html, fragment count, first heading text or None,
+    first image alt text or None).
 
     ``resolve(tag, attr, value, line)`` gets every resource URL (``line`` is
     1-based inside ``html``) and returns the URL to write instead.
@@ -90,4 +95,4 @@ def scan_html(html, resolve):
             cursor = at + len(original)
         pieces.append(html[cursor:])
         html = "".join(pieces)
-    return html, scanner.fragments, scanner.heading
+    return html, scanner.fragments, scanner.heading, scanner.image_alt

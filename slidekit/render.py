@@ -16,7 +16,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 
 from . import code, directives
 from . import qr  # noqa: F401  (registers ::qr, issue 5)
-from .defaults import MEDIA_DIR
+from .defaults import ALT_TITLE_MAX, MEDIA_DIR
 from .errors import SlideError
 from .htmlscan import COPIED_TAGS, scan_html
 
@@ -31,7 +31,7 @@ class RenderedSlide:
     name: str
     line: int
     html: str
-    title: str
+    title: str  #: the first heading, else the first image's alt text (shortened), else ""
     fragments: int
     notes: str
     notes_html: str
@@ -53,6 +53,7 @@ class Context:
         self.fragments = 0
         self.classes, self.style, self.widgets = [], "", []
         self.title = None
+        self.image_alt = None  #: alt text of the first image, the title when there is no heading
         self.first_line = slide.line  #: file line of the text being rendered (body or notes)
 
     def error(self, line, message):
@@ -119,6 +120,7 @@ def render_slide(slide, src_dir):
     tokens = md.parse(slide.body, env)
     _resolve(tokens, ctx)
     html = md.renderer.render(tokens, md.options, env)
+    title = ctx.title or _shorten(ctx.image_alt or "", ALT_TITLE_MAX)  # from the slide, never its notes
     notes_html = ""
     if slide.notes:
         fragments, ctx.first_line = ctx.fragments, slide.notes_line
@@ -127,7 +129,7 @@ def render_slide(slide, src_dir):
         notes_html = md.renderer.render(notes_tokens, md.options, env)
         ctx.fragments = fragments  # fragments in notes never step
     rendered = RenderedSlide(file=slide.file, name=slide.name, line=slide.line, html=html,
-                             title=ctx.title or "", fragments=ctx.fragments, notes=slide.notes,
+                             title=title, fragments=ctx.fragments, notes=slide.notes,
                              notes_html=notes_html, classes=ctx.classes, style=ctx.style,
                              widgets=ctx.widgets)
     return rendered, ctx
@@ -154,6 +156,15 @@ def _resolve(tokens, ctx):
         _count(token, ctx)
 
 
+def _shorten(text, limit):
+    """``text`` cut at a word to at most ``limit`` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit - 1]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
 def _resolve_inline(token, ctx):
     lines = token.content.split("\n")
     start = ctx.first_line + token.map[0]
@@ -165,6 +176,9 @@ def _resolve_inline(token, ctx):
             new = ctx.asset(src, start + cursor)
             if new != src:
                 child.attrSet("src", new)
+            if ctx.image_alt is None:
+                ctx.image_alt = "".join(c.content for c in child.children or () if c.type in ("text", "code_inline"))
+                ctx.image_alt = " ".join(ctx.image_alt.split()) or None
         elif child.type == "html_inline":
             cursor = _find_line(lines, child.content, cursor)
             child.content, _ = _scan(child.content, ctx, start + cursor)
@@ -193,8 +207,10 @@ def _scan(html, ctx, first_line):
             ctx.warn(first_line + line - 1, f"remote <{tag}> {attr} {value} will not load offline")
         return value
 
-    html, fragments, heading = scan_html(html, resolve)
+    html, fragments, heading, alt = scan_html(html, resolve)
     ctx.fragments += fragments
+    if alt and ctx.image_alt is None:
+        ctx.image_alt = alt
     return html, heading
 
 

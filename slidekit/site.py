@@ -68,7 +68,7 @@ def deck_json(meta, slides):
         "title": meta["title"], "author": meta["author"], "theme": meta["theme"],
         "width": meta["width"], "height": meta["height"], "count": len(slides),
         "slides": [{
-            "index": index, "number": index + 1, "title": slide.title, "fragments": slide.fragments,
+            "index": index, "number": index + 1, "title": slide.title or f"Slide {index + 1}", "fragments": slide.fragments,
             "notes": slide.notes, "notes_html": slide.notes_html, "widgets": slide.widgets,
             "source": f"{slide.name}:{slide.line}",
         } for index, slide in enumerate(slides)],

@@ -1,10 +1,12 @@
 """Rendering the fixture deck tests/decks/basic: what ends up in site/index.html and deck.json."""
 
+import json
 import re
 from html.parser import HTMLParser
 
 from deckfixtures import DECKS, basic_deck_json, basic_site, build_deck  # noqa: F401
 
+from slidekit import build
 from slidekit.code import get_lexer, render_code
 
 
@@ -167,3 +169,26 @@ def test_empty_steps_dim_nothing_and_still_count_as_fragments():
     assert steps == 3
     assert html.startswith('<pre class="code" data-lang="python" data-steps="4">')  # step 0: nothing dimmed
     assert re.findall(r'<span class="(ln[^"]*)">', html) == ["ln", "ln s1", "ln s3"]
+
+
+def test_image_only_slides_take_their_title_from_the_alt_text_then_their_number(tmp_path):
+    code, _, err = build_deck(DECKS / "fit", "--out", tmp_path / "site")
+    assert code == 0, err
+    data = json.loads((tmp_path / "site" / "deck.json").read_text(encoding="utf-8"))
+    titles = [s["title"] for s in data["slides"]]
+    assert titles[0] == "Short code"  # a heading still wins
+    assert titles[6] == "A queue drawn with only a viewBox"  # a lone markdown image: its alt text
+    assert titles[7] == "Slide 8"  # neither a heading nor an image: the number shown on screen
+    assert len(titles[8]) <= 60 and titles[8].endswith("…")  # a long alt is shortened at a word
+    assert titles[8].startswith("A long description of a diagram: the web app enqueues")
+    assert titles[9] == "Raw HTML image, alt as the title"  # <img alt> in raw HTML counts too
+
+
+def test_a_heading_in_the_notes_is_not_the_slides_title(tmp_path):
+    src = tmp_path / "talk.md"
+    src.write_text("![The diagram](d.svg)\n\nNote:\n\n## Say this first\n\nthen that\n\n---\n\n"
+                   "Plain words\n\n???\n# Notes heading\n", encoding="utf-8")
+    (tmp_path / "d.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 2 1'/>", encoding="utf-8")
+    build(str(src), str(tmp_path / "site"))
+    data = json.loads((tmp_path / "site" / "deck.json").read_text(encoding="utf-8"))
+    assert [s["title"] for s in data["slides"]] == ["The diagram", "Slide 2"]
