@@ -8,6 +8,7 @@ import pytest
 import requests
 import segno
 
+from conftest import wait_for
 from demo import keys
 from demo.extensions import socketio
 from demo.follow import key_fingerprint, read_state
@@ -348,3 +349,44 @@ def test_a_room_joining_at_once_all_land_on_the_live_slide(serve, site_dir):
         for phone in phones:
             phone.close()
         presenter.disconnect()
+
+
+@pytest.mark.slow
+def test_two_server_processes_on_one_message_queue_agree(serve, site_dir, redis_url):
+    """The state lives in Redis and emits cross the message queue: any process serves any socket."""
+    import socketio as sio_client
+
+    env = {"SITE_DIR": str(site_dir), "SOCKETIO_MESSAGE_QUEUE": redis_url, "SECRET_KEY": "shared-between-processes"}
+    first, second = serve(workers=0, env=env), serve(workers=0, env=env)
+    opened = []
+
+    def deck_client(server, signed_in=False):
+        headers = {}
+        if signed_in:
+            http = requests.Session()
+            http.get(f"{server.base}/presenter?token={server.token}", allow_redirects=False, timeout=5)
+            headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+        client, inbox = sio_client.Client(reconnection=False), {"state": [], "driver": []}
+        for name in inbox:
+            client.on(name, lambda data, name=name: inbox[name].append(data), namespace=NS)
+        client.connect(server.base, namespaces=[NS], transports=["websocket"], headers=headers)
+        opened.append(client)
+        return client, inbox
+
+    try:
+        laptop, laptop_inbox = deck_client(first, signed_in=True)
+        audience, audience_inbox = deck_client(second)
+        assert laptop.call("move", {"seq": 1, "h": 2, "f": 0, "panel": "dashboard"}, namespace=NS, timeout=10)["ok"]
+        wait_for(lambda: any(s["h"] == 2 for s in audience_inbox["state"]), message="the move on the other process")
+
+        _, late_inbox = deck_client(second)
+        wait_for(lambda: late_inbox["state"], message="the late joiner's state")
+        assert late_inbox["state"][0]["h"] == 2
+
+        phone, _ = deck_client(second, signed_in=True)
+        assert phone.call("takeover", {}, namespace=NS, timeout=10)["ok"]
+        wait_for(lambda: any(d["role"] == "standby" for d in laptop_inbox["driver"]), message="the laptop told")
+        assert laptop.call("move", {"seq": 2, "h": 0, "f": 0, "panel": None}, namespace=NS, timeout=10)["ok"] is False
+    finally:
+        for client in opened:
+            client.disconnect()
