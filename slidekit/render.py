@@ -138,12 +138,14 @@ def render_slide(slide, src_dir):
 def _resolve(tokens, ctx):
     """Rewrite local images, count fragments and find the title, in place."""
     want_title = False
-    for token in tokens:
+    for index, token in enumerate(tokens):
         kind = token.type
         if kind == "list_item_open" and token.markup == "+":
             token.attrJoin("class", "fragment")
         if kind == "heading_open" and ctx.title is None:
             want_title = True
+        elif kind == "paragraph_open" and _image_only(tokens, index):
+            token.attrJoin("class", "img-only")  # deck.css lets it fill a centred slide
         elif kind == "html_block":
             token.content, heading = _scan(token.content, ctx, ctx.first_line + token.map[0])
             if heading and ctx.title is None:
@@ -154,6 +156,15 @@ def _resolve(tokens, ctx):
                 want_title = False
             _resolve_inline(token, ctx)
         _count(token, ctx)
+
+
+def _image_only(tokens, index):
+    """Is the paragraph opening at ``tokens[index]`` one image and nothing else?"""
+    inline = tokens[index + 1] if index + 1 < len(tokens) else None
+    if inline is None or inline.type != "inline" or not inline.children:
+        return False
+    kinds = [c.type for c in inline.children if not (c.type == "text" and not c.content.strip())]
+    return kinds == ["image"]
 
 
 def _shorten(text, limit):

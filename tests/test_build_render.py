@@ -192,3 +192,9 @@ def test_a_heading_in_the_notes_is_not_the_slides_title(tmp_path):
     build(str(src), str(tmp_path / "site"))
     data = json.loads((tmp_path / "site" / "deck.json").read_text(encoding="utf-8"))
     assert [s["title"] for s in data["slides"]] == ["The diagram", "Slide 2"]
+
+
+def test_an_image_alone_in_its_paragraph_is_marked_for_the_runtime(basic_site):
+    _, bodies = _sections(basic_site)
+    assert '<p class="img-only"><img src="media/diagrams/queue.svg" alt="The queue" /></p>' in bodies[2]
+    assert 'class="img-only"' not in bodies[4]  # no image, no mark

@@ -313,3 +313,43 @@ def test_pdf_has_one_page_per_slide(tmp_path):
     assert code == 0, err
     assert "printed 10 pages" in out
     assert pdf_page_count(tmp_path / "deck.pdf") == 10
+
+
+# --------------------------------------------------------------------------- fitting code and images
+
+#: What is wrong with a slide's layout: code that scrolls, anything outside the slide box.
+LAYOUT = """(slide) => {
+  const box = slide.getBoundingClientRect(), k = box.width / slide.offsetWidth, problems = [];
+  for (const pre of slide.querySelectorAll('pre.code')) {
+    if (pre.scrollWidth > pre.clientWidth + 1) problems.push(`code hides ${pre.scrollWidth - pre.clientWidth} px`);
+    if (pre.scrollHeight > pre.clientHeight + 1) problems.push(`code hides ${pre.scrollHeight - pre.clientHeight} px below`);
+  }
+  for (const el of slide.querySelectorAll('h1, h2, p, pre, img')) {
+    const r = el.getBoundingClientRect();
+    if (el.closest('.notes') || (!r.width && !r.height)) continue;
+    if (r.left < box.left - 1 || r.top < box.top - 1 || r.right > box.right + 1 || r.bottom > box.bottom + 1)
+      problems.push(`${el.tagName} sticks out by ${Math.round(Math.max(box.left - r.left, box.top - r.top,
+        r.right - box.right, r.bottom - box.bottom) / k)} px`);
+  }
+  return problems;
+}"""
+
+
+@pytest.fixture(scope="module")
+def fit_site(tmp_path_factory):
+    """tests/decks/fit: code too wide, too tall, a dense slide, a viewBox-only SVG on a centred slide."""
+    out = tmp_path_factory.mktemp("fit") / "site"
+    code, _, err = build_deck(DECKS / "fit", "--out", out)
+    assert code == 0, err
+    return out
+
+
+def test_a_lone_viewbox_svg_fills_a_centred_slide(offline, fit_site):
+    page = open_deck(offline().new_page(), _file_url(fit_site) + "#/7")
+    image = page.locator(".slide.present img")
+    page.wait_for_function("document.querySelector('.slide.present img').complete")
+    box, slide = image.bounding_box(), page.locator(".slide.present").bounding_box()
+    k = slide["width"] / 1280
+    assert box["width"] / k >= 1100 and box["height"] / k >= 550, box  # the free area, not 0x0
+    assert image.evaluate("i => getComputedStyle(i).objectFit") == "contain"  # aspect ratio kept
+    assert page.locator(".slide.present").evaluate(LAYOUT) == []
