@@ -47,7 +47,9 @@
     // 'connect': 'fresh' marks the first state of each connection instead.
     var everConnected = false, fresh = true;
     var dirty = false;      // the driver moved while the server was away
-    var offline = false, offlineTimer = null, notice = '';
+    var offline = false, offlineTimer = null;
+    var notice = '';        // why this session stopped driving
+    var problem = '';       // the server's last error, until a state arrives
     var socket = null;
     var ui = render();
 
@@ -106,7 +108,8 @@
         else show('reconnecting', 'Reconnecting… the deck works locally');
         return;
       }
-      if (role === 'driver') show('live', 'Live: you drive' + (dirty ? ' (sending…)' : ''));
+      if (problem) show('reconnecting', problem);
+      else if (role === 'driver') show('live', 'Live: you drive' + (dirty ? ' (sending…)' : ''));
       else if (!following) show('paused', 'Paused: live is on ' + where);
       else if (role === 'standby') show('standby', notice || 'Following: another presenter session drives');
       else show('following', notice || 'Live: following the presenter');
@@ -159,7 +162,8 @@
     }
 
     function onState(state) {
-      if (!remember(state)) return;
+      problem = '';
+      if (!remember(state)) { update(); return; }
       if (role === 'driver') {
         if (fresh) {
           // First connection: join the talk where it is. Back after a gap:
@@ -253,7 +257,7 @@
       socket.on('connect_error', function () { if (!offlineTimer) lost(); });
       socket.on('driver', function (data) { if (data && data.role) becomes(data.role, data.reason); });
       socket.on('state', onState);
-      socket.on('error', function (data) { if (data && data.error) { notice = data.error; update(); } });
+      socket.on('error', function (data) { if (data && data.error) { problem = data.error; update(); } });
     }
 
     deck.on('statechanged', onStep);
