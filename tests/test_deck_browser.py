@@ -333,6 +333,9 @@ LAYOUT = """(slide) => {
   }
   return problems;
 }"""
+#: Font size of the first code block of every slide (0 when it has none), in logical px.
+CODE_SIZES = """(slides) => slides.map(s => { const pre = s.querySelector('pre.code');
+  return pre ? parseFloat(getComputedStyle(pre).fontSize) : 0; })"""
 
 
 @pytest.fixture(scope="module")
@@ -342,6 +345,68 @@ def fit_site(tmp_path_factory):
     code, _, err = build_deck(DECKS / "fit", "--out", out)
     assert code == 0, err
     return out
+
+
+def _sizes_when_shown(page):
+    sizes, problems = [], []
+    for h in range(page.evaluate("OMQ.deck.slides.length")):
+        page.evaluate("h => OMQ.deck.goTo(h, 'last')", h)
+        slide = page.locator(".slides > .slide").nth(h)
+        sizes.append(slide.evaluate("s => { const pre = s.querySelector('pre.code');"
+                                    " return pre ? parseFloat(getComputedStyle(pre).fontSize) : 0; }"))
+        problems += [f"slide {h + 1}: {p}" for p in slide.evaluate(LAYOUT)]
+    return sizes, problems
+
+
+def test_code_that_overflows_its_slide_is_shrunk_to_fit_down_to_a_floor(offline, fit_site):
+    page = open_deck(offline().new_page(), _file_url(fit_site))
+    sizes, problems = _sizes_when_shown(page)
+    assert sizes[0] == 24  # fits: untouched
+    for h in (1, 2, 3):  # 97 columns, 18 lines, 97 columns on a centred slide
+        assert 16 <= sizes[h] < 24, (h, sizes)
+    assert sizes[4] == 18  # ::slide class=dense
+    assert sizes[5] == 16  # 241 columns: the floor, and the block scrolls rather than shrink to nothing
+    assert [p for p in problems if not p.startswith("slide 6:")] == []
+    assert sizes[1] > 18  # the largest size that fits, not just any smaller one
+    page.evaluate("OMQ.deck.goTo(1, 0)")
+    grown = page.locator(".slides > .slide").nth(1).locator("pre").evaluate(
+        "pre => { pre.style.fontSize = (parseFloat(getComputedStyle(pre).fontSize) + 1) + 'px';"
+        " const over = pre.scrollWidth > pre.clientWidth; pre.style.fontSize = ''; return over; }")
+    assert grown  # one px more would not fit
+
+
+def test_code_is_measured_once_per_slide_and_again_after_a_resize(offline, fit_site):
+    page = open_deck(offline().new_page(), _file_url(fit_site) + "#/2")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowRight")
+    first = page.evaluate("OMQ.deck.controller('fit').measured()")
+    assert first == 2  # slides 1 and 2, one measure each
+    size = page.locator(".slide.present pre").evaluate("pre => pre.style.fontSize")
+    for key in ("ArrowLeft", "ArrowRight", "ArrowLeft", "ArrowRight"):
+        page.keyboard.press(key)
+    assert page.evaluate("OMQ.deck.controller('fit').measured()") == first  # cached, not measured per show
+    page.set_viewport_size({"width": 900, "height": 600})
+    page.wait_for_function(f"OMQ.deck.controller('fit').measured() > {first}")
+    assert page.locator(".slide.present pre").evaluate("pre => pre.style.fontSize") == size  # logical px
+
+
+def test_print_overview_and_presenter_show_code_fitted_too(offline, fit_site):
+    ctx = offline()
+    shown, _ = _sizes_when_shown(open_deck(ctx.new_page(), _file_url(fit_site)))
+    page = ctx.new_page()
+    page.goto(_file_url(fit_site) + "?print")
+    page.wait_for_selector("html[data-print=ready]", state="attached")
+    slides = page.locator(".slides > .slide")
+    assert slides.evaluate_all(CODE_SIZES) == shown
+    for h in range(slides.count()):
+        if h != 5:
+            assert slides.nth(h).evaluate(LAYOUT) == [], h
+    page = open_deck(ctx.new_page(), _file_url(fit_site))
+    page.keyboard.press("o")  # thumbnails of slides never shown
+    assert page.locator(".slides > .slide").evaluate_all(CODE_SIZES) == shown
+    presenter = open_deck(offline().new_page(), _file_url(fit_site) + "?presenter#/1")  # alone: no tab to follow
+    upcoming = presenter.locator(".p-next .slide.present pre")
+    assert upcoming.evaluate("pre => parseFloat(getComputedStyle(pre).fontSize)") == shown[1]
 
 
 def test_a_lone_viewbox_svg_fills_a_centred_slide(offline, fit_site):

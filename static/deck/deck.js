@@ -35,6 +35,10 @@
  *           '../' of the page when it is served over http(s). The frame is made
  *           once, when its slide is first shown and <base>healthz answers, and
  *           kept after, so a widget keeps its state between slides.
+ * Code fit  A code block too big for its slide gets a smaller font (inline style,
+ *           down to config.codeMin logical px), measured once per slide when it
+ *           is first shown, printed or drawn in the overview or presenter view,
+ *           and again after a resize or a theme change; deck.controller('fit').
  * Modes     ?presenter (presenter view in a tab, follows the other tabs of the
  *           deck through BroadcastChannel), ?print (every slide a page, all
  *           fragments shown, widgets as placeholders; --pdf uses it).
@@ -60,6 +64,7 @@
     healthPath: 'healthz',
     healthTimeout: 2000,  // ms before a silent server counts as offline
     channel: null,        // BroadcastChannel name; null: derived from the page path
+    codeMin: 16,          // smallest font (logical px) a code block is shrunk to so it fits its slide
     plugins: []
   };
 
@@ -196,7 +201,7 @@
 
     deck.controller = function (id) { return deck.controllers[id]; };
 
-    [Scale, Theme, Fragments, Navigation, Progress, Overview, Widgets, Presenter, Link, Print, Help]
+    [Scale, Theme, Fragments, Fit, Navigation, Progress, Overview, Widgets, Presenter, Link, Print, Help]
       .forEach(function (Controller) {
         var c = Controller(deck);
         deck.controllers[c.id] = c;
@@ -279,6 +284,93 @@
       },
       apply: apply
     });
+  }
+
+  // Code blocks that overflow their slide get a smaller font, down to
+  // config.codeMin. Sizes are in logical px (the slide is scaled as a whole),
+  // so a slide is measured once and only measured again after a resize, a
+  // theme change or an image loading on it, never per frame.
+  function Fit(deck) {
+    var epoch = 1, measured = 0, timer = null;
+    function over(el) { return el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1; }
+    function spill(slide) {
+      return Math.max(slide.scrollWidth - slide.clientWidth, slide.scrollHeight - slide.clientHeight, 0);
+    }
+    function fit(slide) {
+      if (!slide || slide.omqFit === epoch) return;
+      slide.omqFit = epoch;
+      var pres = Array.prototype.filter.call(slide.querySelectorAll('pre.code'), function (pre) {
+        return !pre.closest('.notes');
+      });
+      if (!pres.length) return;
+      measured++;
+      var style = slide.style, hidden = getComputedStyle(slide).display === 'none';
+      var was = [style.visibility, style.display];
+      if (hidden) { style.visibility = 'hidden'; style.display = 'flex'; }  // laid out, never painted
+      var sizes = pres.map(function (pre) {
+        var overflow = pre.style.overflow;
+        pre.style.fontSize = '';
+        pre.style.overflow = 'hidden';  // no scrollbars while measuring
+        var css = getComputedStyle(pre), size = parseFloat(css.fontSize);
+        var padX = parseFloat(css.paddingLeft) + parseFloat(css.paddingRight);
+        var padY = parseFloat(css.paddingTop) + parseFloat(css.paddingBottom);
+        var ratio = Math.max((pre.scrollWidth - padX) / (pre.clientWidth - padX),
+                             (pre.scrollHeight - padY) / (pre.clientHeight - padY));
+        return {pre: pre, size: size, floor: Math.min(size, deck.config.codeMin), ratio: ratio > 1 ? ratio : 1,
+                overflow: overflow};
+      });
+      sizes.forEach(function (s) {  // a first guess from the overflow, then half-pixel steps
+        if (s.ratio > 1) set(s, Math.floor(2 * s.size / s.ratio) / 2);
+      });
+      var least = Infinity, kept = null, stalls = 0;
+      for (var guard = 0; guard < 64; guard++) {
+        var extra = spill(slide), moved = false;
+        if (extra && extra < least) { least = extra; kept = sizes.map(function (s) { return s.size; }); stalls = 0; }
+        else if (extra && ++stalls > 3) {  // 2 px less did not help: what spills is not the code
+          sizes.forEach(function (s, i) { set(s, kept[i]); });
+          break;
+        }
+        sizes.forEach(function (s) {
+          if ((extra || over(s.pre)) && s.size > s.floor) { set(s, s.size - .5); moved = true; }
+        });
+        if (!moved) break;
+      }
+      sizes.forEach(function (s) { s.pre.style.overflow = s.overflow; });
+      if (hidden) { style.visibility = was[0]; style.display = was[1]; }
+    }
+    function set(s, size) {
+      s.size = Math.max(s.floor, size);
+      s.pre.style.fontSize = s.size + 'px';
+    }
+    function refit() {  // thumbnails keep their sizes until shown again: zoom would skew a measure
+      epoch++;
+      if (document.documentElement.classList.contains('print')) self.all();
+      else if (!deck.state().overview) self.update(deck.state());
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(refit, 150); }
+    function onLoad(e) {
+      var slide = e.target.tagName === 'IMG' && e.target.closest('.slide');
+      if (slide && slide.omqFit === epoch) { slide.omqFit = 0; fit(slide); }  // an image changed the layout
+    }
+    var offTheme;
+    var self = controller('fit', {
+      bind: function () {
+        window.addEventListener('resize', later);
+        document.addEventListener('load', onLoad, true);
+        offTheme = deck.on('themechanged', refit);
+      },
+      unbind: function () {
+        window.removeEventListener('resize', later);
+        document.removeEventListener('load', onLoad, true);
+        clearTimeout(timer);
+        if (offTheme) offTheme();
+      },
+      update: function (state) { fit(deck.slides[state.h]); },
+      all: function () { Array.prototype.forEach.call(document.querySelectorAll('.slide'), fit); },
+      slide: fit,
+      measured: function () { return measured; }
+    });
+    return self;
   }
 
   // Keyboard, touch swipes, the previous/next buttons and the #/N/F deep link.
@@ -446,6 +538,7 @@
       open: function () {
         if (open) return;
         before = deck.state().h;
+        deck.controllers.fit.all();  // measured at full size, before the grid zooms them out
         deck.el.style.setProperty('--ov-zoom', Math.min(1, 240 / deck.config.width));
         show(true);
         select(before);
@@ -599,6 +692,7 @@
         if (!panel) return;
         var copies = next.firstChild.children;
         for (var i = 0; i < copies.length; i++) copies[i].classList.toggle('present', i === state.h + 1);
+        deck.controllers.fit.slide(copies[state.h + 1]);
         next.classList.toggle('end', state.h + 1 >= state.count);
         var source = deck.slides[state.h].querySelector('.notes');
         notes.innerHTML = source ? source.innerHTML : '<p class="p-none">No notes for this slide.</p>';
@@ -661,6 +755,7 @@
     var style;
     function enter() {
       document.documentElement.classList.add('print');
+      deck.controllers.fit.all();
       deck.controllers.fragments.showAll();
       if (deck.config.mode === 'print') deck.controllers.widgets.showAll();
     }
