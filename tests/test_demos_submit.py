@@ -34,7 +34,7 @@ def test_a_visitor_gets_a_server_made_nickname_shown_with_their_jobs(client, con
     second = post(client, "/demo/submit", {"kind": "wait", "seconds": 2})
     assert second.get_json()["nick"] == nick  # stable for the visitor
     assert nick in client.get("/demo/submit").data.decode()
-    mine = client.get("/demo/submit/mine").get_json()
+    mine = client.get("/demo/mine").get_json()
     assert [j["id"] for j in mine["jobs"]] == [second.get_json()["job"], job.id]
     assert all(j["status"] == "queued" for j in mine["jobs"])
 
@@ -43,7 +43,7 @@ def test_my_jobs_are_only_mine(app, client, connection):
     post(client, "/demo/submit", {"kind": "wait", "seconds": 3})
     other = app.test_client()
     other.get("/demo/submit")
-    assert other.get("/demo/submit/mine").get_json()["jobs"] == []
+    assert other.get("/demo/mine").get_json()["jobs"] == []
 
 
 def test_the_per_visitor_rate_limit_says_when_to_come_back(app, client, connection):
@@ -210,3 +210,15 @@ def test_nothing_is_lost_when_workers_are_killed_mid_job(serve, connection):
         outcomes[job_id] = status(connection, job_id)
     assert outcomes.pop(victim) == "failed"
     assert set(outcomes.values()) == {"finished"}
+
+
+def test_each_page_can_bring_back_its_jobs_after_a_reload(client, presenter_client, connection):
+    client.get("/demo/retries")
+    post(client, "/demo/retries", {"fail_times": 1})
+    post(client, "/demo/schedule", {"delay": 60, "note": "tea"})
+    post(presenter_client, "/demo/highlight", {"code": "x", "language": "python"})
+    retries = client.get("/demo/mine?demo=retries").get_json()["jobs"]
+    assert [(j["label"], j["status"]) for j in retries] == [("fails 1×", "queued")]
+    assert [j["label"] for j in client.get("/demo/mine").get_json()["jobs"]] == ["reminder: tea", "fails 1×"]
+    assert [j["label"] for j in presenter_client.get("/demo/mine?demo=highlight").get_json()["jobs"]] == [
+        "python snippet"]

@@ -26,6 +26,7 @@ from rq.job import Job
 from .. import keys
 from ..enqueue import enqueue
 from ..presenter import is_presenter
+from . import bp
 from .common import Refused, setting
 
 ADJECTIVES = (
@@ -45,7 +46,7 @@ ANIMALS = (
 TERMINAL = {"finished", "failed", "canceled", "stopped"}
 
 #: Most jobs a visitor's "my jobs" list keeps, and for how long (seconds).
-MINE_MAX, MINE_TTL = 20, 86_400
+MINE_MAX, MINE_TTL = 30, 86_400
 
 #: Jobs of this queue are the audience's; the presenter's go to ``default``.
 AUDIENCE_QUEUE = "low"
@@ -69,13 +70,24 @@ def nickname(visitor_id):
     return f"{ADJECTIVES[digest[0] % len(ADJECTIVES)]} {ANIMALS[digest[1] % len(ANIMALS)]}"
 
 
+@bp.before_request
+def _give_an_id():
+    """Any demo page gives a new visitor an id, so its nickname holds from the start."""
+    if request.method == "GET" and not isinstance(session.get("visitor"), str) and not is_presenter():
+        session["visitor"] = secrets.token_urlsafe(12)
+
+
 def visitor():
-    """This request's visitor, giving the session an id if it has none yet."""
+    """This request's visitor.
+
+    A submission without the cookie counts as its IP address (and gets an id
+    for next time), so a client that drops cookies cannot reset its limit.
+    """
     if is_presenter():
         return Visitor("presenter", "presenter", True)
     visitor_id = session.get("visitor")
     if not isinstance(visitor_id, str):
-        session["visitor"] = secrets.token_urlsafe(12)  # used from the next request on
+        session["visitor"] = secrets.token_urlsafe(12)
         visitor_id = "ip:" + (request.remote_addr or "unknown")
     return Visitor(visitor_id, nickname(visitor_id), False)
 
@@ -165,7 +177,7 @@ def prune(connection):
 
 
 def remember(connection, who, job):
-    """Add ``job`` to the visitor's "my jobs" list."""
+    """Add ``job`` to the visitor's "my jobs" list (pages restore it after a reload)."""
     key = keys.AUDIENCE_MINE.format(who.id)
     with connection.pipeline() as pipe:
         pipe.lpush(key, job.id)
@@ -190,6 +202,5 @@ def submit(connection, func, *args, demo, **options):
     who = admit(connection, job_id)
     job = enqueue(connection, func, *args, queue=who.queue, job_id=job_id,
                   meta={"nick": who.nick, "demo": demo}, **options)
-    if not who.presenter:
-        remember(connection, who, job)
+    remember(connection, who, job)
     return who, job

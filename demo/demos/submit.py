@@ -7,7 +7,7 @@ clear message. Audience jobs go to the ``low`` queue, behind the
 presenter's, and get one retry, so a worker killed mid-job costs nothing.
 """
 
-from flask import jsonify
+from flask import jsonify, request
 from rq import Retry
 from rq.job import Job
 
@@ -42,13 +42,33 @@ def submit_job():
     return jsonify(job=job.id, nick=who.nick, queue=job.origin), 202
 
 
-@bp.get("/submit/mine")
-def submit_mine():
-    """The visitor's recent jobs, newest first, with their status."""
+#: How "my jobs" names each kind of job (from its arguments).
+LABELS = {
+    "demo.jobs.wait": lambda args: f"wait {args[0]:g} s",
+    "demo.jobs.highlight": lambda args: f"{args[1]} snippet",
+    "demo.jobs.slow_report": lambda args: f"background, {args[0]:g} s task",
+    "demo.jobs.send_welcome_email": lambda args: f"welcome email to {args[0]}",
+    "demo.jobs.flaky": lambda args: f"fails {args[0]}×",
+    "demo.jobs.reminder": lambda args: f"reminder: {args[0]}",
+}
+
+
+def label(job):
+    try:
+        return LABELS[job.func_name](job.args)
+    except Exception:  # an unknown or unreadable job still gets a name
+        return (job.func_name or "job").rsplit(".", 1)[-1]
+
+
+@bp.get("/mine")
+def mine():
+    """The visitor's recent jobs (of one demo with ``?demo=``), newest first."""
     connection = get_redis()
     who = audience.visitor()
-    found = Job.fetch_many(audience.mine(connection, who), connection=connection)
+    demo = request.args.get("demo")
+    found = [job for job in Job.fetch_many(audience.mine(connection, who), connection=connection)
+             if job is not None and (demo is None or (job.meta or {}).get("demo") == demo)]
     return jsonify(nick=who.nick, jobs=[
-        {"id": job.id, "func": job.func_name, "status": status_of(job),
+        {"id": job.id, "func": job.func_name, "label": label(job), "status": status_of(job),
          "demo": (job.meta or {}).get("demo", ""), "progress": (job.meta or {}).get("progress")}
-        for job in found if job is not None])
+        for job in found])

@@ -150,7 +150,7 @@
     if (chart) chart.setSize({ width: Math.max(260, document.getElementById("chart").clientWidth), height: 240 });
   });
   OMQ.live({
-    connect: function () { load(); jobs.refreshOpen(); },
+    connect: function () { load(); jobs.restore("blocking"); },
     event: function (e) { jobs.event(e); },
     demo: function (p) {
       if (p.demo !== "blocking") return;

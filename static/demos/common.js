@@ -49,7 +49,14 @@
 
   OMQ.seconds = function (s) {
     if (s == null || isNaN(s)) return "?";
+    if (s < 1) return Math.round(s * 1000) + " ms";
     return s < 10 ? s.toFixed(1) + " s" : Math.round(s) + " s";
+  };
+
+  /** A job's result as one line: its summary, the text it returned, or JSON. */
+  OMQ.summary = function (value) {
+    if (value && typeof value === "object" && value.summary) return value.summary;
+    return typeof value === "string" ? value : JSON.stringify(value);
   };
 
   // -- the server's clock (countdowns use it, not the phone's) ------------------
@@ -231,6 +238,22 @@
     });
   };
 
+  /** Bring back this visitor's recent jobs (of one demo, or all): after a reload, or a reconnect. */
+  OMQ.JobList.prototype.restore = function (demo) {
+    var self = this;
+    return OMQ.get("/demo/mine" + (demo ? "?demo=" + encodeURIComponent(demo) : "")).then(function (r) {
+      if (!r.ok) return;
+      r.data.jobs.slice().reverse().forEach(function (job) {
+        if (!self.has(job.id)) self.add(job.id, job.label, { nick: r.data.nick, status: job.status });
+      });
+      self.refreshOpen();
+      r.data.jobs.forEach(function (job) {
+        var known = self.jobs[job.id];
+        if (known && !known.detail && TERMINAL[job.status]) self.refresh(job.id);
+      });
+    });
+  };
+
   OMQ.JobList.prototype.refreshOpen = function () {
     var self = this;
     Object.keys(this.jobs).forEach(function (id) {
@@ -269,7 +292,7 @@
     if (d && d.status === "finished" && d.result != null) {
       var box = h("div", { class: "detail" });
       if (this.options.result) this.options.result(job, d, box);
-      else box.textContent = typeof d.result === "object" && d.result.summary ? d.result.summary : JSON.stringify(d.result);
+      else box.textContent = OMQ.summary(d.result);
       el.appendChild(box);
     }
     if (d && d.status === "failed" && d.error) {

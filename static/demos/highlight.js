@@ -55,7 +55,7 @@
   code.addEventListener("input", size);
   size();
   OMQ.live({
-    connect: function () { results.refreshOpen(); },
+    connect: function () { results.restore("highlight"); },
     event: function (e) { results.event(e); }
   });
 })();

@@ -66,7 +66,7 @@
   });
 
   OMQ.live({
-    connect: function () { reload(); sent.refreshOpen(); },
+    connect: function () { reload(); sent.restore("mail"); },
     event: function (e) {
       sent.event(e);
       if (e.type === "mail" && e.mail && !shown[e.mail]) {

@@ -31,7 +31,7 @@
   });
 
   OMQ.live({
-    connect: function () { jobs.refreshOpen(); },
+    connect: function () { jobs.restore("retries"); },
     event: function (e) { jobs.event(e); }
   });
 })();

@@ -65,7 +65,7 @@
   }
 
   OMQ.live({
-    connect: function () { jobs.refreshOpen(); loadCron(); },
+    connect: function () { jobs.restore("schedule"); loadCron(); },
     event: function (e) {
       jobs.event(e);
       if (e.func === "demo.jobs.tick") loadCron();

@@ -3,8 +3,6 @@
   "use strict";
   var h = OMQ.h;
   var message = document.getElementById("message");
-  var LABELS = { "demo.jobs.wait": "wait", "demo.jobs.highlight": "highlight", "demo.jobs.slow_report": "slow report",
-                 "demo.jobs.send_welcome_email": "welcome email", "demo.jobs.flaky": "flaky job", "demo.jobs.reminder": "reminder" };
 
   function result(job, detail, box) {
     var value = detail.result;
@@ -14,7 +12,7 @@
       box.appendChild(h("div", { class: "muted", text: value.summary }));
       box.appendChild(h("pre", { class: "hl" }, code));
     } else {
-      box.textContent = value && value.summary ? value.summary : JSON.stringify(value);
+      box.textContent = OMQ.summary(value);
     }
   }
 
@@ -53,18 +51,8 @@
          "highlight " + language, this);
   });
 
-  function load() {
-    return OMQ.get("/demo/submit/mine").then(function (r) {
-      if (!r.ok) return;
-      r.data.jobs.slice().reverse().forEach(function (job) {
-        if (!mine.has(job.id)) mine.add(job.id, LABELS[job.func] || job.func, { nick: r.data.nick, status: job.status });
-        mine.refresh(job.id);
-      });
-    });
-  }
-
   OMQ.live({
-    connect: load,
+    connect: function () { mine.restore(); },
     event: function (e) { mine.event(e); }
   });
 })();

@@ -28,7 +28,7 @@
       var facts = leg.state === "done"
         ? leg.finished + " jobs in " + OMQ.seconds(leg.seconds) + " · " + leg.processes +
           (leg.processes === 1 ? " process" : " processes") + " ran them (" + (leg.pids || []).slice(0, 4).join(", ") +
-          (leg.processes > 4 ? ", …" : "") + ") · " + leg.workers_used + " of " + leg.workers + " workers busy" +
+          (leg.processes > 4 ? ", …" : "") + ") · " + leg.workers_used + " of " + leg.workers + (leg.workers === 1 ? " worker" : " workers") + " took jobs" +
           (leg.failed ? " · " + leg.failed + " failed" : "")
         : leg.state + (leg.done ? " · " + leg.done + " of " + run.batch + " done" : "");
       results.appendChild(h("div", { class: "leg", "data-kind": leg.kind, "data-state": leg.state },
