@@ -66,6 +66,9 @@ DEFAULTS = {
     "DEMO_MAIL_FROM": "Oh My Queue <hello@ohmyqueue.example>",
     # Largest batch of a processes-vs-threads run.
     "DEMO_BENCH_MAX": 1000,
+    # Set by ``serve`` when it runs the embedded SMTP sink (SMTP_URL is its
+    # address); otherwise SMTP_URL names a relay and the mailbox stays empty.
+    "DEMO_SMTP_SINK": False,
     # --- issue 5: presenter drives, audience follows (demo/follow.py) -------
     # The built deck served at /deck/ (default: site/ in the project).
     "SITE_DIR": None,

@@ -147,7 +147,8 @@ def _run(args, url, instance, redis_server):
     except ImportError:
         async_mode = "threading"
     smtp_url, sink_port = _smtp_url()
-    app = create_app({"REDIS_URL": url, "SOCKETIO_ASYNC_MODE": async_mode, "SMTP_URL": smtp_url})
+    app = create_app({"REDIS_URL": url, "SOCKETIO_ASYNC_MODE": async_mode, "SMTP_URL": smtp_url,
+                      "DEMO_SMTP_SINK": sink_port is not None})
     if args.host in ("0.0.0.0", "::") and not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = public_base(args.host, args.port)  # /join shows the LAN address
     supervisor = Supervisor(url, app.config["QUEUE_NAMES"], instance / "logs")

@@ -5,11 +5,13 @@ import smtplib
 from email.message import EmailMessage
 
 import pytest
+import requests
 from rq import Queue
 
 from conftest import wait_for
-from demo import events, jobs, keys
-from demofixtures import post, smtp_sink  # noqa: F401 (fixture)
+from demo import events, jobs, keys, mailer
+from demofixtures import api, post, smtp_sink  # noqa: F401 (fixture)
+from test_serve import _children, _cmdline
 
 
 def _mails(connection):
@@ -99,3 +101,35 @@ def test_the_mail_page_names_where_mail_goes(app, client):
     page = client.get("/demo/mail").data.decode()
     assert "smtp+starttls://user:***@smtp.example.net:587" in page and "secret" not in page
     assert "mail goes to the relay" in page
+    app.config.update(SMTP_URL="smtp://127.0.0.1:8025", DEMO_SMTP_SINK=True)  # serve's own sink
+    page = client.get("/demo/mail").data.decode()
+    assert "a real SMTP server on this machine" in page and "mail goes to the relay" not in page
+
+
+@pytest.mark.parametrize("url, parsed", [
+    ("smtp://127.0.0.1:8025", ("127.0.0.1", 8025, None, None, None)),
+    ("smtp://mail.example.com", ("mail.example.com", 25, None, None, None)),
+    ("smtp+starttls://ada%40example.com:p%3Ass@smtp.example.com", ("smtp.example.com", 587, "starttls",
+                                                                   "ada@example.com", "p:ss")),
+    ("smtps://u:pw@smtp.example.com:2465", ("smtp.example.com", 2465, "tls", "u", "pw")),
+])
+def test_smtp_urls_name_host_port_tls_and_credentials(url, parsed):
+    assert mailer.parse_url(url) == parsed
+
+
+@pytest.mark.parametrize("url", ["http://mail.example.com", "smtp://", "mail.example.com:25"])
+def test_bad_smtp_urls_are_refused(url):
+    with pytest.raises(ValueError):
+        mailer.parse_url(url)
+
+
+@pytest.mark.slow
+def test_with_smtp_url_serve_sends_to_that_server_and_runs_no_sink(serve, smtp_sink, connection):
+    server = serve(workers=1, env={"SMTP_URL": smtp_sink.url})  # the test's sink plays the relay
+    assert f"Mail:      relay {smtp_sink.url}" in server.output()
+    assert not [p for p in _children(server.process.pid) if "demo smtp" in _cmdline(p)]
+    page = requests.get(f"{server.base}/demo/mail", timeout=5).text
+    assert "mail goes to the relay" in page and smtp_sink.url in page
+    code, body = api(requests.Session(), server, "POST", "/demo/mail", {"name": "Lin", "to": "lin@example.org"})
+    assert code == 202
+    wait_for(lambda: [m["rcpt_tos"] for m in _mails(connection)] == [["lin@example.org"]], 30, message="the mail")
