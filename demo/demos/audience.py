@@ -96,26 +96,24 @@ def admit(connection, job_id=None):
     """Check the limits for one submission; return the visitor.
 
     With ``job_id`` the submission is a job and also takes a place under the
-    global cap (``track`` is then implied). Raises Refused (429 or 503).
+    global cap. Raises Refused (429 or 503); a refused submission does not
+    count against the visitor's limit.
     """
     who = visitor()
     if who.presenter:
         return who
     window = setting("DEMO_RATE_WINDOW")
-    by_ip = _hit(connection, keys.RATE_LIMIT.format("ip", request.remote_addr or "unknown"),
-                 setting("DEMO_RATE_LIMIT_PER_IP"), window,
-                 "too many submissions from your network")
+    taken = []
     try:
-        by_visitor = _hit(connection, keys.RATE_LIMIT.format("visitor", who.id), setting("DEMO_RATE_LIMIT"),
-                          window, "slow down")
-        try:
-            if job_id is not None:
-                _take_place(connection, job_id, setting("DEMO_AUDIENCE_CAP"))
-        except Refused:
-            connection.zrem(*by_visitor)
-            raise
+        taken.append(_hit(connection, keys.RATE_LIMIT.format("ip", request.remote_addr or "unknown"),
+                          setting("DEMO_RATE_LIMIT_PER_IP"), window, "too many submissions from your network"))
+        taken.append(_hit(connection, keys.RATE_LIMIT.format("visitor", who.id), setting("DEMO_RATE_LIMIT"),
+                          window, "slow down"))
+        if job_id is not None:
+            _take_place(connection, job_id, setting("DEMO_AUDIENCE_CAP"))
     except Refused:
-        connection.zrem(*by_ip)
+        for key, member in taken:
+            connection.zrem(key, member)
         raise
     return who
 
