@@ -34,6 +34,11 @@ LOCK_TTL = 10
 #: Most events one delta carries; a bigger burst goes out as several deltas.
 MAX_BATCH = 2000
 
+#: Seconds between two worker lists sent to clients. Under a burst every
+#: delta changes some worker; sending the list with each would double the
+#: bytes every viewer receives and parses. The last change is always sent.
+WORKERS_INTERVAL = 0.25
+
 
 class Watcher:
     """Tails the stream in a background task started by ``start()``."""
@@ -53,9 +58,12 @@ class Watcher:
         self.redis_ok = None
         self.running = False
         self._task = None
-        self._last_counts = None
+        self._counts_sent = None
         self._next_reconcile = 0.0
         self._last_emit = 0.0
+        self._workers_sent = None
+        self._workers_at = 0.0
+        self._workers_due = False
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -143,7 +151,10 @@ class Watcher:
 
     def _loop_once(self):
         now = time.monotonic()
-        wait_ms = int(max(1, min(1000, (self._next_reconcile - now) * 1000)))
+        wake = self._next_reconcile
+        if self._workers_due:
+            wake = min(wake, self._workers_at + WORKERS_INTERVAL)
+        wait_ms = int(max(1, min(1000, (wake - now) * 1000)))
         batch = events.read_blocking(self.connection, self.last_sent, block_ms=wait_ms, count=MAX_BATCH)
         if batch:
             # Hold the batch open until the client-facing interval has passed.
@@ -154,6 +165,11 @@ class Watcher:
                                             count=MAX_BATCH - len(batch))
                 batch.extend(more)
             self._send_delta(batch)
+        elif self._workers_due and time.monotonic() >= self._workers_at + WORKERS_INTERVAL:
+            workers = self._workers_if_changed()
+            if workers is not None:
+                self._counts_sent = state.read_counts(self.connection, self.queue_names)
+                self._emit(keys.COUNTS_EVENT, {"counts": self._counts_sent, "workers": workers})
         if time.monotonic() >= self._next_reconcile:
             self.reconcile()
             self._next_reconcile = time.monotonic() + self.reconcile_interval
@@ -171,19 +187,35 @@ class Watcher:
             if event.get("job"):
                 self._remember(event["job"], _lane_after(event), event["id"])
         counts = state.read_counts(self.connection, self.queue_names)
-        workers = state.read_workers(self.connection) if _touches_workers(batch) else None
+        workers = None
+        if _touches_workers(batch) or self._workers_due:
+            if time.monotonic() >= self._workers_at + WORKERS_INTERVAL:
+                workers = self._workers_if_changed()
+            else:
+                self._workers_due = True  # sent by a later delta, or on its own when the burst ends
         payload = {
             "prev": self.last_sent,
             "last": batch[-1]["id"],
             "events": batch,
             "counts": counts,
-            "workers": workers,
             "sent": time.time(),
         }
+        if workers is not None:
+            payload["workers"] = workers
         self._emit(keys.DELTA_EVENT, payload)
-        self._last_counts = {"counts": counts, "workers": workers or (self._last_counts or {}).get("workers")}
+        self._counts_sent = counts
         self.last_sent = payload["last"]
         self._last_emit = time.monotonic()
+
+    def _workers_if_changed(self):
+        """The worker list if it changed since last sent (else None); marks it sent."""
+        self._workers_due = False
+        self._workers_at = time.monotonic()
+        workers = state.read_workers(self.connection)
+        if workers == self._workers_sent:
+            return None
+        self._workers_sent = workers
+        return workers
 
     def _remember(self, job_id, lane, event_id):
         self.known[job_id] = (lane, event_id)
@@ -218,10 +250,10 @@ class Watcher:
         if unknown:
             self._publish_seen(unknown)
         workers = state.read_workers(self.connection)
-        payload = {"counts": counts, "workers": workers}
-        if payload != self._last_counts:
-            self._last_counts = payload
-            self._emit(keys.COUNTS_EVENT, payload)
+        if counts != self._counts_sent or workers != self._workers_sent:
+            self._counts_sent, self._workers_sent = counts, workers
+            self._workers_at, self._workers_due = time.monotonic(), False
+            self._emit(keys.COUNTS_EVENT, {"counts": counts, "workers": workers})
 
     def _publish_seen(self, unknown):
         cards = state.fetch_cards(self.connection, unknown)
