@@ -38,6 +38,11 @@
     return node;
   }
 
+  /* Timeline marks (bench/render.py reads them; harmless elsewhere). */
+  function mark(name) {
+    if (window.performance && performance.mark && !performance.getEntriesByName(name).length) performance.mark(name);
+  }
+
   function clear(node) {
     while (node.firstChild) node.removeChild(node.firstChild);
   }
@@ -252,11 +257,11 @@
       transports: ["websocket", "polling"], tryAllTransports: true,
       reconnectionDelayMax: 3000
     });
-    socket.on("connect", function () { self.dash.indicator("connecting"); self.hello(); });
+    socket.on("connect", function () { mark("omq-connected"); self.dash.indicator("connecting"); self.hello(); });
     socket.on("disconnect", function () { self.helloPending = false; self.dash.indicator("reconnecting"); });
     socket.io.on("reconnect_attempt", function () { self.dash.indicator("reconnecting"); });
     socket.on("connect_error", function () { self.dash.indicator("reconnecting"); });
-    socket.on("snapshot", function (snap) { self.store.loadSnapshot(snap); });
+    socket.on("snapshot", function (snap) { mark("omq-snapshot"); self.store.loadSnapshot(snap); });
     socket.on("delta", function (delta) { self.onDelta(delta); });
     socket.on("counts", function (message) { self.store.setCounts(message); });
     socket.on("status", function (status) { self.onStatus(status); });
@@ -571,9 +576,15 @@
     this.plot = null;
   }
 
+  /* uPlot loads async (it is not needed for the first paint): build when it is there. */
   ChartView.prototype.render = function () {
     var self = this;
-    if (!window.uPlot || !this.box) return;
+    if (!this.box || this.plot) return;
+    if (!window.uPlot) {
+      var script = document.getElementById("uplot-script");
+      if (script) script.addEventListener("load", function () { self.render(); });
+      return;
+    }
     var style = getComputedStyle(document.body);
     var color = function (name, fallback) { return (style.getPropertyValue(name) || fallback).trim(); };
     var axis = { stroke: color("--muted", "#8e99b3"), grid: { stroke: color("--line", "#2a3350"), width: 1 },
@@ -601,7 +612,12 @@
         if (self.plot) self.plot.setSize({ width: Math.max(200, self.box.clientWidth), height: self.height() });
       }).observe(this.box);
     }
+  };
+
+  ChartView.prototype.start = function () {
+    var self = this;
     window.setInterval(function () { self.tick(); }, 1000);
+    this.render();
   };
 
   ChartView.prototype.height = function () {
@@ -825,11 +841,13 @@
 
   function Dashboard(root) {
     var self = this;
+    mark("omq-start");
     this.root = root;
     this.presenter = root.dataset.presenter === "true";
     var queues = (root.dataset.queues || "").split(",").filter(Boolean);
     this.store = new Store(queues);
     this.ready = false;
+    this.shown = false;
     this.conn = root.querySelector(".conn");
     this.noticeBox = document.getElementById("notice");
     this.controls = new Controls(this);
@@ -842,11 +860,13 @@
     this.dirty = { lanes: false, workers: false, relayout: false };
 
     this.store.on(function (change) { self.changed(change); });
+    // Connect first: the handshake runs while the page builds its lanes and chart.
+    this.connection.bind();
     this.lanes.render();
     this.controls.renderWorkers();
     this.detail.bind();
-    this.chart.render();
-    this.connection.bind();
+    this.chart.start();
+    mark("omq-built");
   }
 
   Dashboard.prototype.changed = function (change) {
@@ -884,6 +904,10 @@
       this.lanes.update({ kind: "delta" });
     }
     if (dirty.workers) this.workers.update();
+    if (dirty.relayout && !this.shown) { // navigation -> first state on screen
+      this.shown = true;
+      mark("omq-first-render");
+    }
     this.ready = true;
     this.root.dataset.last = this.store.last || "";
   };
