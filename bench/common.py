@@ -1,0 +1,473 @@
+"""Shared pieces of the benchmarks: processes they start and stop, viewers, figures.
+
+Everything here starts real processes (redis-server, ``python -m demo serve``,
+rq-dashboard, viewer processes) on 127.0.0.1 and stops them by pid. Run as a
+script it prints the machine the figures come from, as key=value:
+
+    python bench/common.py
+    python bench/common.py viewers --base URL --count N   # used by the benches
+"""
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from demo.db import EmbeddedRedis, free_port, make_client  # noqa: E402
+
+PYTHON = sys.executable
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+#: rq-dashboard's default refresh (its RQ_DASHBOARD_POLL_INTERVAL), in seconds.
+RQ_DASHBOARD_POLL = 2.5
+
+
+class BenchError(RuntimeError):
+    """A bench could not run; the message says why."""
+
+
+def wait_until(predicate, timeout, what, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise BenchError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def percentile(ordered, fraction):
+    """The value at ``fraction`` (0..1) of an ordered list (nearest rank)."""
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, int(round(fraction * len(ordered) + 0.5)) - 1))
+    return ordered[index]
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds that process ``pid`` has used (not its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def machine_cpu_seconds():
+    """CPU seconds all cores have spent busy since boot (from /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
+def redis_cpu_seconds(client):
+    info = client.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def _stop(process, timeout=30.0):
+    """SIGTERM the process (its own session), wait, SIGKILL if it lingers."""
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            process.kill()
+        process.wait()
+
+
+class Redis:
+    """A throwaway redis-server (no persistence) in its own temp dir."""
+
+    def __init__(self, workdir):
+        self.server = EmbeddedRedis(Path(workdir) / "redis", persist=False)
+
+    def __enter__(self):
+        self.server.start()
+        self.url = self.server.url
+        self.client = make_client(self.url)
+        return self
+
+    def __exit__(self, *exc):
+        self.client.close()
+        self.server.stop()
+
+
+class Serve:
+    """``python -m demo serve`` with N workers against a given Redis."""
+
+    def __init__(self, redis_url, workdir, workers=2, env=None):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+        workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.log_path = workdir / "serve.log"
+        full_env = {**os.environ, "DEMO_TICK_INTERVAL": "3600", **(env or {})}
+        full_env.pop("REDIS_URL", None)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [PYTHON, "-m", "demo", "serve", "--port", str(self.port), "--workers", str(workers),
+                 "--redis-url", redis_url, "--instance", str(workdir / "instance")],
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def wait_ready(self, timeout=60):
+        def ready():
+            if self.process.poll() is not None:
+                raise BenchError(f"serve exited early; see {self.log_path}:\n{self.log_path.read_text()[-2000:]}")
+            try:
+                health = requests.get(self.base + "/healthz", timeout=2).json()
+            except (requests.RequestException, ValueError):
+                return False
+            return len(health.get("workers", [])) >= self.workers
+
+        wait_until(ready, timeout, f"serve to answer with {self.workers} workers")
+        return self
+
+    def __enter__(self):
+        return self.wait_ready()
+
+    def __exit__(self, *exc):
+        _stop(self.process, timeout=40)
+
+
+class RqDashboard:
+    """rq-dashboard (the peer) as its own process against the same Redis."""
+
+    def __init__(self, redis_url, workdir):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(workdir) / "rq-dashboard.log"
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [PYTHON, "-m", "rq_dashboard", "--redis-url", redis_url, "--port", str(self.port),
+                 "--bind", "127.0.0.1"],
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def __enter__(self):
+        def ready():
+            if self.process.poll() is not None:
+                raise BenchError(f"rq-dashboard exited early; see {self.log_path}:\n"
+                                 f"{self.log_path.read_text()[-2000:]}")
+            try:
+                return requests.get(self.base + "/0/data/queues.json", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(ready, 30, "rq-dashboard to answer")
+        return self
+
+    def __exit__(self, *exc):
+        _stop(self.process)
+
+
+class RqDashboardPoller(threading.Thread):
+    """One rq-dashboard page: fetch its JSON, wait the poll interval, again.
+
+    Its pages do exactly this (``setTimeout(refresh_table_loop, POLL_INTERVAL)``
+    after each response), so the view is ``interval + response time`` old at
+    worst. Records ``(time of response, payload)``.
+    """
+
+    def __init__(self, url, interval=RQ_DASHBOARD_POLL):
+        super().__init__(daemon=True)
+        self.url, self.interval = url, interval
+        self.seen = []
+        self.stopping = threading.Event()
+
+    def run(self):
+        session = requests.Session()
+        while not self.stopping.is_set():
+            try:
+                payload = session.get(self.url, timeout=10).json()
+                self.seen.append((time.time(), payload))
+            except (requests.RequestException, ValueError):
+                pass
+            self.stopping.wait(self.interval)
+
+    def stop(self):
+        self.stopping.set()
+        self.join(15)
+
+
+def workdir(prefix):
+    return tempfile.TemporaryDirectory(prefix=f"omq-{prefix}-")
+
+
+# -- viewer processes: many Socket.IO clients that behave like the page -------
+
+class ViewerGroup:
+    """Processes that each hold ``per_process`` Socket.IO viewers of ``base``."""
+
+    def __init__(self, base, count, per_process=250, record=True):
+        self.count = count
+        self.processes = []
+        sizes = [per_process] * (count // per_process) + ([count % per_process] if count % per_process else [])
+        for size in sizes:
+            argv = [PYTHON, __file__, "viewers", "--base", base, "--count", str(size)]
+            if not record:
+                argv.append("--quiet")
+            self.processes.append(subprocess.Popen(
+                argv, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                start_new_session=True))
+
+    def wait_ready(self, timeout=120):
+        deadline = time.monotonic() + timeout
+        for process in self.processes:
+            line = _readline(process, deadline)
+            if not line.startswith("ready"):
+                raise BenchError(f"a viewer process failed to start: {line.strip() or 'no output'}")
+        return self
+
+    def finish(self, timeout=60):
+        """Ask every process for its figures; merge them."""
+        for process in self.processes:
+            process.stdin.write("stop\n")
+            process.stdin.flush()
+        deadline = time.monotonic() + timeout
+        histograms = ("latency", "finished_latency", "to_emit", "delivery")
+        merged = {"latency": Counter(), "finished_latency": Counter(), "to_emit": Counter(), "delivery": Counter(),
+                  "ids": Counter(), "gaps": 0, "snapshots": 0, "replays": 0, "clients": 0, "disconnects": 0}
+        for process in self.processes:
+            line = _readline(process, deadline)
+            try:
+                part = json.loads(line)
+            except ValueError:
+                raise BenchError(f"a viewer process gave no figures: {line.strip()[:200]}") from None
+            for key in histograms:
+                merged[key].update({int(k): v for k, v in part[key].items()})
+            merged["ids"].update(part["ids"])
+            for key in ("gaps", "snapshots", "replays", "clients", "disconnects"):
+                merged[key] += part[key]
+        return merged
+
+    def cpu_seconds(self):
+        return sum(cpu_seconds(p.pid) for p in self.processes if p.poll() is None)
+
+    def stop(self):
+        for process in self.processes:
+            _stop(process, timeout=10)
+
+
+def _readline(process, deadline):
+    result = []
+    reader = threading.Thread(target=lambda: result.append(process.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(max(0.1, deadline - time.monotonic()))
+    if reader.is_alive():
+        raise BenchError("a viewer process did not answer in time")
+    return result[0] if result else ""
+
+
+#: Latency histogram resolution: buckets of 0.1 ms.
+BUCKETS_PER_MS = 10
+
+
+def histogram_percentiles(hist, fractions):
+    """Percentiles (ms) of a {bucket: count} histogram."""
+    total = sum(hist.values())
+    if not total:
+        return [float("nan")] * len(fractions)
+    ordered = sorted(hist.items())
+    out = []
+    for fraction in fractions:
+        rank, running = max(1, int(round(fraction * total + 0.5))), 0
+        for bucket, count in ordered:
+            running += count
+            if running >= rank:
+                out.append(bucket / BUCKETS_PER_MS)
+                break
+    return out
+
+
+def _viewers_main(args):
+    import asyncio
+
+    asyncio.run(_viewers(args.base, args.count, not args.quiet))
+    return 0
+
+
+async def _viewers(base, count, record):
+    """Hold ``count`` viewers of ``base``; on a line on stdin, print their figures as JSON.
+
+    Each viewer speaks Socket.IO (protocol 5 over Engine.IO 4, websocket
+    transport) directly on one aiohttp websocket, the way the browser client
+    does, and does what the page does: ``hello {since}`` on connect, chained
+    deltas, ``hello`` again on a gap. Hand-rolled because python-socketio's
+    client costs several times the CPU per message, and on a 2-core machine
+    the measuring viewers would otherwise starve the server they measure.
+    """
+    import asyncio
+
+    import aiohttp
+
+    stats = {"latency": Counter(), "finished_latency": Counter(), "ids": Counter(), "to_emit": Counter(),
+             "delivery": Counter(), "gaps": 0, "snapshots": 0, "replays": 0, "clients": count, "disconnects": 0}
+    url = base.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
+    state = {"stopping": False}
+
+    def key(entry_id):
+        ms, _, seq = str(entry_id).partition("-")
+        return int(ms), int(seq or 0)
+
+    class Viewer:
+        def __init__(self, session):
+            self.session = session
+            self.ws = None
+            self.last = None
+            self.pending = None      # ack id of the hello on its way
+            self.acks = 0
+            self.buffer = []
+            self.ready = asyncio.Event()
+
+        async def run(self):
+            while not state["stopping"]:
+                try:
+                    self.ws = await self.session.ws_connect(url, max_msg_size=0, autoping=False)
+                    await self.serve()
+                except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
+                    pass
+                if not state["stopping"]:
+                    stats["disconnects"] += 1
+                    self.pending = None
+                    await asyncio.sleep(0.5)
+
+        async def send(self, text):
+            await self.ws.send_str(text)
+
+        async def hello(self):
+            if self.pending is not None:
+                return
+            self.acks += 1
+            self.pending = self.acks
+            await self.send(f'42/live,{self.acks}["hello",{json.dumps({"since": self.last})}]')
+
+        async def serve(self):
+            async for message in self.ws:
+                if message.type != aiohttp.WSMsgType.TEXT:
+                    break
+                data = message.data
+                if data == "2":                       # Engine.IO ping
+                    await self.send("3")
+                elif data.startswith("42/live,"):     # an event
+                    name, payload = json.loads(data[8:])
+                    if name == "delta":
+                        self.on_delta(payload)
+                    elif name == "snapshot":
+                        stats["snapshots"] += 1
+                        self.last = payload["last"]
+                elif data.startswith("43/live,"):     # an ack: our hello was answered
+                    self.pending = None
+                    buffered, self.buffer = self.buffer, []
+                    for delta in buffered:
+                        self.apply(delta)
+                    self.ready.set()
+                elif data.startswith("0"):            # Engine.IO open: join the namespace
+                    await self.send("40/live,")
+                elif data.startswith("40/live,"):     # namespace joined
+                    await self.hello()
+
+        def on_delta(self, delta):
+            if delta.get("replay"):
+                stats["replays"] += 1
+            if self.pending is not None or self.last is None:
+                self.buffer.append(delta)
+                return
+            self.apply(delta)
+
+        def apply(self, delta):
+            now = time.time()
+            if self.last is None or key(delta["last"]) <= key(self.last):
+                return
+            if key(delta["prev"]) > key(self.last):
+                stats["gaps"] += 1
+                self.buffer.append(delta)
+                asyncio.ensure_future(self.hello())
+                return
+            last = key(self.last)
+            sent = delta.get("sent") or now
+            if record:  # the server's part and the wire's part, for the report
+                stats["delivery"][max(0, int((now - sent) * 1000 * BUCKETS_PER_MS))] += 1
+            for event in delta["events"]:
+                if key(event["id"]) <= last:
+                    continue
+                if record:
+                    bucket = max(0, int((now - event["ts"]) * 1000 * BUCKETS_PER_MS))
+                    stats["latency"][bucket] += 1
+                    stats["to_emit"][max(0, int((sent - event["ts"]) * 1000 * BUCKETS_PER_MS))] += 1
+                    if event["type"] == "finished":
+                        stats["finished_latency"][bucket] += 1
+                    stats["ids"][event["id"]] += 1
+            self.last = delta["last"]
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        viewers = [Viewer(session) for _ in range(count)]
+        tasks = []
+        for start in range(0, count, 25):  # arrive in small waves, like people
+            batch = viewers[start:start + 25]
+            tasks += [asyncio.ensure_future(v.run()) for v in batch]
+            await asyncio.wait_for(asyncio.gather(*(v.ready.wait() for v in batch)), 60)
+        print("ready", flush=True)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, sys.stdin.readline)
+        state["stopping"] = True
+        await asyncio.gather(*(v.ws.close() for v in viewers if v.ws is not None), return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    print(json.dumps({**stats, **{k: dict(v) for k, v in stats.items() if isinstance(v, Counter)}}), flush=True)
+
+
+def _environment():
+    import platform
+
+    import redis as redis_py
+
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "redis_py": redis_py.__version__,
+            "load1": round(os.getloadavg()[0], 2)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    viewers = sub.add_parser("viewers", help="(internal) hold N Socket.IO viewers, report on 'stop'")
+    viewers.add_argument("--base", required=True)
+    viewers.add_argument("--count", type=int, required=True)
+    viewers.add_argument("--quiet", action="store_true", help="keep up, record nothing")
+    args = parser.parse_args(argv)
+    if args.command == "viewers":
+        random.seed(os.getpid())
+        return _viewers_main(args)
+    print(" ".join(f"{k}={v}" for k, v in _environment().items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

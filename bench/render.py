@@ -1,0 +1,140 @@
+"""First render of the dashboard with 100,000 failed jobs, ours vs rq-dashboard's failed list.
+
+Fills a fresh redis-server's failed registry with ``--failed`` copies of a
+real failed job, starts ``python -m demo serve`` and rq-dashboard on it, and
+opens each in Chromium ``--runs`` times (a fresh browser context each time):
+
+- ours: navigation start to the ``omq-first-render`` mark that dashboard.js
+  sets when the first snapshot is on screen (exact counts, the newest cards);
+- rq-dashboard: navigation start to its failed-jobs page showing its rows.
+
+``snapshot_ms`` is the server's part alone: ``state.snapshot`` in this
+process against the same Redis.
+
+    python bench/render.py
+    python bench/render.py --failed 1000000 --runs 3
+
+Last line: failed=N first_render_ms=… snapshot_ms=… rq_dashboard_ms=…   (medians)
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from common import BenchError, RqDashboard, Redis, Serve, workdir
+
+from playwright.sync_api import sync_playwright
+from rq import Queue
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+from rq.worker import SimpleWorker
+
+from demo import jobs, state
+from slidekit.browser import launch
+
+QUEUES = ["default", "high", "low"]
+
+
+def _parse():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--failed", type=int, default=100_000, help="failed jobs (default 100000)")
+    parser.add_argument("--runs", type=int, default=5, help="page loads on each side (default 5)")
+    args = parser.parse_args()
+    if not (1 <= args.failed <= 2_000_000 and 1 <= args.runs <= 50):
+        parser.error("keep --failed 1..2000000 and --runs 1..50")
+    return args
+
+
+def _fill(connection, count):
+    template = Queue("default", connection=connection).enqueue(jobs.fail, "template")
+    SimpleWorker(["default"], connection=connection).work(burst=True, logging_level="ERROR")
+    fields = connection.hgetall(Job.key_for(template.id))
+    registry = FailedJobRegistry("default", connection=connection)
+    expires = time.time() + 365 * 24 * 3600
+    for start in range(0, count, 10_000):
+        with connection.pipeline(transaction=False) as pipe:
+            for i in range(start, min(count, start + 10_000)):
+                pipe.hset(Job.key_for(f"bulk-{i:07d}"), mapping=fields)
+                pipe.zadd(registry.key, {f"bulk-{i:07d}": expires + i})
+            pipe.execute()
+    return count + 1
+
+
+def _ours(browser, base, total):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(base + "/dashboard")
+        page.wait_for_function("performance.getEntriesByName('omq-first-render').length > 0", timeout=30_000)
+        shown = page.locator('.queue[data-queue="default"] .lane-failed .lane-count').text_content()
+        if shown != f"{total:,}":
+            raise BenchError(f"the dashboard shows {shown!r} failed jobs, expected {total:,}")
+        return page.evaluate("""() => {
+          const at = name => performance.getEntriesByName(name)[0].startTime;
+          const nav = performance.getEntriesByType('navigation')[0];
+          return {total: at('omq-first-render'), html: nav.responseEnd, scripts: at('omq-start'),
+                  connected: at('omq-connected'), snapshot: at('omq-snapshot')};
+        }""")
+    finally:
+        context.close()
+
+
+def _peer(browser, base):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(base + "/0/view/jobs/default/failed/8/asc/1")
+        page.wait_for_function("document.body.innerText.includes('bulk-0000000')", timeout=60_000, polling="raf")
+        return page.evaluate("performance.now()")
+    finally:
+        context.close()
+
+
+def run(args):
+    with workdir("render") as tmp, Redis(tmp) as redis:
+        started = time.monotonic()
+        total = _fill(redis.client, args.failed)
+        print(f"{total:,} failed jobs written in {time.monotonic() - started:.1f} s", flush=True)
+        snapshots = []
+        for _ in range(args.runs):
+            began = time.perf_counter()
+            state.snapshot(redis.client, QUEUES, 25)
+            snapshots.append((time.perf_counter() - began) * 1000)
+        with Serve(redis.url, Path(tmp) / "serve", workers=0) as server, RqDashboard(redis.url, tmp) as peer, \
+                sync_playwright() as playwright:
+            browser = launch(playwright)
+            try:
+                _ours(browser, server.base, total)  # warm both servers and the browser's cache alike
+                _peer(browser, peer.base)
+                timelines, theirs = [], []
+                for _ in range(args.runs):
+                    timelines.append(_ours(browser, server.base, total))
+                    theirs.append(_peer(browser, peer.base))
+            finally:
+                browser.close()
+    ours = [t["total"] for t in timelines]
+    steps = {k: statistics.median(t[k] for t in timelines) for k in ("html", "scripts", "connected", "snapshot")}
+    print(f"ours, medians since navigation start: page {steps['html']:.0f} ms, scripts run {steps['scripts']:.0f}, "
+          f"socket open {steps['connected']:.0f}, snapshot in {steps['snapshot']:.0f}, on screen "
+          f"{statistics.median(ours):.0f}")
+    print("ours (ms): " + ", ".join(f"{v:.0f}" for v in ours))
+    print("rq-dashboard failed list (ms): " + ", ".join(f"{v:.0f}" for v in theirs))
+    print("snapshot alone (ms): " + ", ".join(f"{v:.1f}" for v in snapshots))
+    print(f"failed={args.failed} first_render_ms={statistics.median(ours):.0f} "
+          f"snapshot_ms={statistics.median(snapshots):.1f} rq_dashboard_ms={statistics.median(theirs):.0f}")
+    return 0
+
+
+def main():
+    args = _parse()
+    try:
+        return run(args)
+    except BenchError as exc:
+        print(f"render: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

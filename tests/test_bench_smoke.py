@@ -1,0 +1,59 @@
+"""Each benchmark runs end to end with tiny numbers and ends with its key=value line."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+NUMBER = r"-?(\d+(\.\d+)?|nan|inf)"
+
+
+def _last_line(*argv, timeout=240):
+    result = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result.stdout.strip().splitlines()[-1]
+
+
+def _figures(line, names):
+    pairs = dict(part.split("=", 1) for part in line.split())
+    assert list(pairs) == names, line
+    assert all(re.fullmatch(NUMBER, value) for value in pairs.values()), line
+    return {name: float(value) for name, value in pairs.items()}
+
+
+def test_latency_bench():
+    line = _last_line("bench/latency.py", "--clients", "10", "--jobs", "20", "--rate", "20")
+    figures = _figures(line, ["clients", "jobs", "p50_ms", "p99_ms", "max_ms", "missed", "rq_dashboard_p50_ms",
+                              "speedup"])
+    assert figures["clients"] == 10 and figures["jobs"] == 20
+    assert figures["missed"] == 0
+    assert 0 < figures["p50_ms"] <= figures["p99_ms"] <= figures["max_ms"]
+
+
+def test_overhead_bench():
+    line = _last_line("bench/overhead.py", "--jobs", "60", "--chunk", "20")
+    figures = _figures(line, ["plain_jps", "live_jps", "ratio"])
+    assert figures["plain_jps"] > 0 and figures["live_jps"] > 0
+
+
+def test_viewers_bench():
+    line = _last_line("bench/viewers.py", "--clients", "5", "--seconds", "5")
+    figures = _figures(line, ["clients", "ours_cpu_s", "rq_dashboard_cpu_s", "ratio"])
+    assert figures["clients"] == 5 and figures["ours_cpu_s"] > 0 and figures["rq_dashboard_cpu_s"] > 0
+
+
+@pytest.mark.browser
+def test_render_bench():
+    line = _last_line("bench/render.py", "--failed", "500", "--runs", "1")
+    figures = _figures(line, ["failed", "first_render_ms", "snapshot_ms", "rq_dashboard_ms"])
+    assert figures["failed"] == 500 and figures["first_render_ms"] > 0
+
+
+def test_common_prints_the_machine():
+    line = _last_line("bench/common.py")
+    assert re.fullmatch(r"cpus=\d+ python=\S+ redis_py=\S+ load1=[\d.]+", line), line
