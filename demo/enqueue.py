@@ -10,7 +10,7 @@ from . import events
 def enqueue(connection, func, *args, queue="default", meta=None, **options):
     """Enqueue ``func(*args)`` on ``queue`` and emit ``enqueued``; return the job.
 
-    ``options`` are RQ's (``retry``, ``job_timeout``, ``result_ttl``...). With
+    ``options`` are RQ's (``retry``, ``timeout``, ``result_ttl``...). With
     ``at=datetime`` or ``delay=seconds`` the job is scheduled instead and the
     event is ``scheduled``.
     """
