@@ -7,6 +7,8 @@ Socket.IO test client and the watcher directly, on the session's real Redis.
 import time
 
 import pytest
+import requests
+import socketio
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
@@ -188,3 +190,25 @@ def test_queue_actions_reach_every_dashboard_as_events(presenter_socket, connect
     kinds = [(e["type"], e.get("queue")) for e in events.since(connection, "0-0")]
     assert kinds[-3:] == [("paused", "default"), ("resumed", "default"), ("emptied", "default")]
     assert connection.llen("rq:queue:default") == 0
+
+
+@pytest.mark.slow
+def test_oversized_messages_cost_only_their_sender(serve, connection):
+    server = serve(workers=0)
+    received = []
+    viewer = socketio.Client(reconnection=False)
+    viewer.on("delta", lambda delta: received.extend(delta["events"]), namespace="/live")
+    viewer.connect(server.base, namespaces=["/live"], transports=["websocket"], wait_timeout=10)
+    viewer.call("hello", {}, namespace="/live", timeout=10)
+    try:
+        # Engine.IO refuses a message over the limit (16 KB) and drops its sender.
+        sender = socketio.Client(reconnection=False)
+        sender.connect(server.base, namespaces=["/live"], transports=["websocket"], wait_timeout=10)
+        sender.emit("hello", {"since": "9" * 100_000}, namespace="/live")
+        wait_for(lambda: not sender.connected, message="the oversized sender to be dropped")
+
+        job = enqueue(connection, jobs.noop)  # everyone else is still served, live
+        wait_for(lambda: any(e.get("job") == job.id for e in received), message="the next delta")
+        assert requests.get(server.base + "/healthz", timeout=5).status_code == 200
+    finally:
+        viewer.disconnect()
