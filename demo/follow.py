@@ -27,6 +27,7 @@ from flask_socketio import Namespace, emit, join_room
 from . import keys
 from .extensions import socketio
 from .presenter import is_presenter
+from .sockets import _no_delay  # TCP_NODELAY: the dashboard's fix for small writes in a row
 
 #: Caps on a move when the site has no deck.json to check it against.
 MAX_SLIDES = 10_000
@@ -208,6 +209,10 @@ class DeckNamespace(Namespace):
 
     def on_connect(self, auth=None):
         """Join the deck's room; get who you are and the live state at once."""
+        # Three small writes follow (role, state, Socket.IO's connect); without
+        # TCP_NODELAY the last waits for the client's delayed ACK, and the
+        # client shows the state only when that one arrives.
+        _no_delay(request.environ)
         join_room(self._room())
         presenter_id = _presenter_id()
         try:
