@@ -95,6 +95,21 @@ def read_counts(connection, queue_names):
         return _parse_counts(iter(pipe.execute()), queue_names)
 
 
+def read_counts_since(connection, queue_names, after, limit):
+    """Stream entries after id ``after`` (at most ``limit``) and the counts, as of one instant.
+
+    One ``MULTI``/``EXEC``, so the counts are exactly those the entries lead
+    to: a delta built from both never shows a count ahead of its cards.
+    Entries are raw ``(id, fields)`` pairs, oldest first.
+    """
+    with connection.pipeline(transaction=True) as pipe:
+        pipe.xrange(keys.EVENTS_STREAM, min="(" + after, count=limit)
+        _add_counts(pipe, connection, queue_names)
+        replies = iter(pipe.execute())
+    entries = next(replies)
+    return entries, _parse_counts(replies, queue_names)
+
+
 def newest_ids(connection, queue_name, lane, limit):
     """Ids of the newest ``limit`` jobs of one lane, newest first."""
     if lane == "queued":

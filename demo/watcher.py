@@ -155,16 +155,13 @@ class Watcher:
         if self._workers_due:
             wake = min(wake, self._workers_at + WORKERS_INTERVAL)
         wait_ms = int(max(1, min(1000, (wake - now) * 1000)))
-        batch = events.read_blocking(self.connection, self.last_sent, block_ms=wait_ms, count=MAX_BATCH)
-        if batch:
+        woken = events.read_blocking(self.connection, self.last_sent, block_ms=wait_ms, count=1)
+        if woken:
             # Hold the batch open until the client-facing interval has passed.
             pause = self.delta_interval - (time.monotonic() - self._last_emit)
-            if pause > 0 and len(batch) < MAX_BATCH:
+            if pause > 0:
                 self.socketio.sleep(pause)
-                more = events.read_blocking(self.connection, batch[-1]["id"], block_ms=None,
-                                            count=MAX_BATCH - len(batch))
-                batch.extend(more)
-            self._send_delta(batch)
+            self._drain()
         elif self._workers_due and time.monotonic() >= self._workers_at + WORKERS_INTERVAL:
             workers = self._workers_if_changed()
             if workers is not None:
@@ -175,35 +172,34 @@ class Watcher:
             self._next_reconcile = time.monotonic() + self.reconcile_interval
 
     def _drain(self):
-        """Send, without waiting, every event written since the last delta."""
+        """Send, without waiting, every event written up to now (several deltas after a burst)."""
         while True:
-            batch = events.read_blocking(self.connection, self.last_sent, block_ms=None, count=MAX_BATCH)
-            if not batch:
+            entries, counts = state.read_counts_since(self.connection, self.queue_names, self.last_sent, MAX_BATCH)
+            if not entries:
                 return
-            self._send_delta(batch)
+            full = len(entries) == MAX_BATCH
+            # A full batch has more behind it: its counts would be ahead of its events.
+            self._send_delta([events.decode(i, f) for i, f in entries], None if full else counts)
+            if not full:
+                return
 
-    def _send_delta(self, batch):
+    def _send_delta(self, batch, counts):
         for event in batch:
             if event.get("job"):
                 self._remember(event["job"], _lane_after(event), event["id"])
-        counts = state.read_counts(self.connection, self.queue_names)
         workers = None
         if _touches_workers(batch) or self._workers_due:
             if time.monotonic() >= self._workers_at + WORKERS_INTERVAL:
                 workers = self._workers_if_changed()
             else:
                 self._workers_due = True  # sent by a later delta, or on its own when the burst ends
-        payload = {
-            "prev": self.last_sent,
-            "last": batch[-1]["id"],
-            "events": batch,
-            "counts": counts,
-            "sent": time.time(),
-        }
+        payload = {"prev": self.last_sent, "last": batch[-1]["id"], "events": batch, "sent": time.time()}
+        if counts is not None:
+            payload["counts"] = counts
+            self._counts_sent = counts
         if workers is not None:
             payload["workers"] = workers
         self._emit(keys.DELTA_EVENT, payload)
-        self._counts_sent = counts
         self.last_sent = payload["last"]
         self._last_emit = time.monotonic()
 
