@@ -537,6 +537,8 @@
     var self = this, list = this.list;
     clear(list);
     var workers = this.store.workers || [];
+    var input = this.dash.controls.scaleCount;
+    if (input && !input.dataset.edited && document.activeElement !== input) input.value = String(workers.length);
     if (!workers.length) {
       list.append(el("li", "empty-note", "No worker is running."));
       return;
@@ -817,6 +819,8 @@
     var count = el("input", "scale-count");
     count.type = "number"; count.min = "0"; count.max = "8"; count.value = "2";
     count.setAttribute("aria-label", "number of workers");
+    count.addEventListener("input", function () { count.dataset.edited = "true"; });
+    this.scaleCount = count;
     var kind = el("select", "scale-kind");
     [["fork", "forking"], ["simple", "simple"]].forEach(function (pair) {
       var option = el("option", null, pair[1]);
