@@ -10,6 +10,10 @@ import secrets
 DEFAULTS = {
     # Where Redis lives. ``serve`` fills it in with its embedded server when unset.
     "REDIS_URL": None,
+    # Connections the server's pool may open, and seconds a request waits for
+    # a free one before it gets "Redis is unavailable".
+    "REDIS_MAX_CONNECTIONS": 50,
+    "REDIS_POOL_WAIT": 10.0,
     # Signs the presenter's session cookie. A random one per start is safe:
     # the presenter signs in again after a restart.
     "SECRET_KEY": None,
@@ -77,7 +81,8 @@ DEFAULTS = {
     "PUBLIC_URL": None,
 }
 
-_NUMERIC = {"DASHBOARD_LANE_LIMIT": int, "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float}
+_NUMERIC = {"REDIS_MAX_CONNECTIONS": int, "REDIS_POOL_WAIT": float, "DASHBOARD_LANE_LIMIT": int,
+            "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float}
 _BOOLEAN = {"START_WATCHER"}
 
 

@@ -84,8 +84,18 @@ def get_redis():
 
 
 def init_app(app):
-    """Create the app's connection pool (no connection is opened yet)."""
-    app.extensions["omq.redis"] = make_client(app.config["REDIS_URL"])
+    """Create the app's client on a blocking pool (no connection is opened yet).
+
+    A burst of Socket.IO handlers (a room of phones joining at once is a
+    thousand greenlets under gevent) may want more connections than the pool
+    holds; a blocking pool makes them wait a moment for one instead of
+    failing as redis-py's default pool does past its size.
+    """
+    pool = redis.BlockingConnectionPool.from_url(
+        app.config["REDIS_URL"], max_connections=app.config["REDIS_MAX_CONNECTIONS"],
+        timeout=app.config["REDIS_POOL_WAIT"], socket_connect_timeout=2, socket_timeout=5,
+        health_check_interval=15)
+    app.extensions["omq.redis"] = redis.Redis(connection_pool=pool)
 
 
 def find_redis_server():

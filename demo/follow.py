@@ -25,6 +25,7 @@ from flask import current_app, request, session
 from flask_socketio import Namespace, emit, join_room
 
 from . import keys
+from .db import get_redis
 from .extensions import socketio
 from .presenter import is_presenter
 from .sockets import _no_delay  # TCP_NODELAY: the dashboard's fix for small writes in a row
@@ -34,10 +35,6 @@ MAX_SLIDES = 10_000
 MAX_FRAGMENTS = 1_000
 #: Largest sequence number (exact in JavaScript and in Lua's doubles).
 MAX_SEQ = 2**53 - 1
-#: Redis connections the deck may use at once per process; more callers wait.
-REDIS_POOL_SIZE = 50
-#: Seconds a caller waits for one of them before the deck says Redis is unavailable.
-REDIS_POOL_WAIT = 10
 #: A panel is a widget name from the deck (``::widget NAME``) or none.
 PANEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -166,22 +163,6 @@ def key_fingerprint(secret_key):
 
 
 # --- the /deck namespace ------------------------------------------------------
-
-
-def get_redis():
-    """The deck's own Redis client, on a blocking pool.
-
-    A room of phones joining at once is a burst of connect handlers (1000
-    greenlets under gevent); redis-py's default pool fails past 100 of them,
-    this one makes them queue for a moment instead.
-    """
-    client = current_app.extensions.get("omq.follow.redis")
-    if client is None:
-        pool = redis.BlockingConnectionPool.from_url(
-            current_app.config["REDIS_URL"], max_connections=REDIS_POOL_SIZE, timeout=REDIS_POOL_WAIT,
-            socket_connect_timeout=2, socket_timeout=5, health_check_interval=15)
-        client = current_app.extensions["omq.follow.redis"] = redis.Redis(connection_pool=pool)
-    return client
 
 
 def _presenter_id():
