@@ -73,7 +73,7 @@ DEFAULTS = {
     # Set by ``serve`` when it runs the embedded SMTP sink (SMTP_URL is its
     # address); otherwise SMTP_URL names a relay and the mailbox stays empty.
     "DEMO_SMTP_SINK": False,
-    # --- issue 5: presenter drives, audience follows (demo/follow.py) -------
+    # --- following the talk (demo/follow.py) ---------------------------------
     # The built deck served at /deck/ (default: site/ in the project).
     "SITE_DIR": None,
     # Base URL the audience types or scans (/join): None uses the request's
