@@ -24,6 +24,12 @@ def index():
     return render_template("index.html", presenter=is_presenter())
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """No icon: answer at once instead of a 404 in every browser console."""
+    return "", 204
+
+
 @bp.get("/dashboard")
 def dashboard():
     """The live queue dashboard (read-only unless you are the presenter)."""
