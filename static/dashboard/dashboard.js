@@ -265,8 +265,9 @@
     socket.on("delta", function (delta) { self.onDelta(delta); });
     socket.on("counts", function (message) { self.store.setCounts(message); });
     socket.on("status", function (status) { self.onStatus(status); });
+    // Every request of ours has an ack that carries its error too; this is for the console.
     socket.on("error", function (message) {
-      if (message && message.error) self.dash.notice(message.error);
+      if (message && message.error && window.console) console.warn("server:", message.error);
     });
   };
 
