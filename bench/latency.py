@@ -41,7 +41,7 @@ def _parse():
     parser.add_argument("--jobs", type=int, default=200, help="no-op jobs to run (default 200)")
     parser.add_argument("--rate", type=float, default=50.0, help="jobs enqueued per second (default 50)")
     parser.add_argument("--workers", type=int, default=2, help="serve's forking workers (default 2)")
-    parser.add_argument("--per-process", type=int, default=250, help="viewers per client process (default 250)")
+    parser.add_argument("--per-process", type=int, default=125, help="viewers per client process (default 125)")
     args = parser.parse_args()
     if not (1 <= args.clients <= 5000 and 1 <= args.jobs <= 20000 and 0 < args.rate <= 1000
             and 1 <= args.workers <= 8):
