@@ -25,7 +25,20 @@ def init_app(app):
     socketio.on_namespace(DeckNamespace(keys.DECK_NAMESPACE))
     app.extensions["omq.watcher"] = None
     if app.config["START_WATCHER"]:
+        if app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+            _listen_to_message_queue(socketio.server)
         start_watcher(app)
+
+
+def _listen_to_message_queue(server):
+    """Subscribe to the message queue now rather than at the first connection.
+
+    python-socketio subscribes when its first client connects; what other
+    processes publish before then would never reach this process's clients.
+    """
+    if not server.manager_initialized:
+        server.manager_initialized = True
+        server.manager.initialize()
 
 
 def start_watcher(app):

@@ -120,7 +120,12 @@ def _last_line(text):
 
 
 def _summary(value):
-    return "" if value is None else repr(value)
+    """What a card says about a result: a job's own ``summary`` if it gives one."""
+    if value is None:
+        return ""
+    if isinstance(value, dict) and isinstance(value.get("summary"), str):
+        return value["summary"]
+    return repr(value)
 
 
 class PausableQueue(Queue):
@@ -133,12 +138,23 @@ class PausableQueue(Queue):
 
     PAUSE_CHECK = 1
 
+    #: (when read, the paused set): read at most once per PAUSE_CHECK, not per job.
+    _paused = (float("-inf"), frozenset())
+
+    @classmethod
+    def paused(cls, connection):
+        read_at, names = PausableQueue._paused
+        if time.monotonic() - read_at >= cls.PAUSE_CHECK:
+            names = frozenset(n.decode() for n in connection.smembers(keys.PAUSED_QUEUES))
+            PausableQueue._paused = (time.monotonic(), names)
+        return names
+
     @classmethod
     def dequeue_any(cls, queues, timeout, connection, **options):
         queues = list(queues)
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            paused = {n.decode() for n in connection.smembers(keys.PAUSED_QUEUES)}
+            paused = cls.paused(connection)
             active = [q for q in queues if q.name not in paused]
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:

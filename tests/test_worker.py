@@ -83,14 +83,19 @@ def test_our_worker_runs_a_job_enqueued_with_plain_rq(connection, run_worker):
 
 
 def test_paused_queue_is_skipped_by_our_workers(connection, run_worker):
+    import time
+
     from demo import keys
+    from demo.worker import PausableQueue
 
     connection.sadd(keys.PAUSED_QUEUES, "low")
+    time.sleep(PausableQueue.PAUSE_CHECK)  # a pause takes effect within this time
     low = enqueue(connection, jobs.noop, queue="low")
     default = enqueue(connection, jobs.noop)
     run_worker("simple")
     assert default.get_status() == JobStatus.FINISHED
     assert low.get_status() == JobStatus.QUEUED
     connection.srem(keys.PAUSED_QUEUES, "low")
+    time.sleep(PausableQueue.PAUSE_CHECK)
     run_worker("simple")
     assert low.get_status() == JobStatus.FINISHED
