@@ -28,7 +28,7 @@ from . import keys
 from .db import get_redis
 from .extensions import socketio
 from .presenter import is_presenter
-from .sockets import _no_delay  # TCP_NODELAY: the dashboard's fix for small writes in a row
+from .sockets import no_delay
 
 #: Caps on a move when the site has no deck.json to check it against.
 MAX_SLIDES = 10_000
@@ -193,7 +193,7 @@ class DeckNamespace(Namespace):
         # Three small writes follow (role, state, Socket.IO's connect); without
         # TCP_NODELAY the last waits for the client's delayed ACK, and the
         # client shows the state only when that one arrives.
-        _no_delay(request.environ)
+        no_delay(request.environ)
         join_room(self._room())
         presenter_id = _presenter_id()
         try:

@@ -25,7 +25,7 @@ def _error(message, **extra):
     return {"ok": False, "error": message}
 
 
-def _no_delay(environ):
+def no_delay(environ):
     """Send each message at once (TCP_NODELAY) on this client's connection.
 
     A push is several small writes in a row (a snapshot, a status, the ack);
@@ -48,7 +48,7 @@ def _queue_names():
 
 class LiveNamespace(Namespace):
     def on_connect(self, auth=None):
-        _no_delay(request.environ)
+        no_delay(request.environ)
         join_room(keys.DASHBOARD_ROOM)
 
     def on_hello(self, data=None):
