@@ -40,6 +40,16 @@ class BenchError(RuntimeError):
     """A bench could not run; the message says why."""
 
 
+def bench_main(name, parse, run):
+    """Run a bench: its figures, or one line saying why it could not run."""
+    args = parse()
+    try:
+        return run(args)
+    except BenchError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 1
+
+
 def wait_until(predicate, timeout, what, interval=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import (BenchError, RqDashboard, RqDashboardPoller, Redis, Serve, ViewerGroup, cpu_seconds,
+from common import (bench_main, RqDashboard, RqDashboardPoller, Redis, Serve, ViewerGroup, cpu_seconds,
                     histogram_percentiles, machine_cpu_seconds, percentile, redis_cpu_seconds, wait_until, workdir)
 
 from demo import events, jobs
@@ -146,12 +146,7 @@ def _report(args, figures, stream, polls, baseline, drained, cpu):
 
 
 def main():
-    args = _parse()
-    try:
-        return run(args)
-    except BenchError as exc:
-        print(f"latency: {exc}", file=sys.stderr)
-        return 1
+    return bench_main("latency", _parse, run)
 
 
 if __name__ == "__main__":

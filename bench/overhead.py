@@ -22,7 +22,7 @@ import logging
 import sys
 import time
 
-from common import BenchError, Redis, workdir
+from common import BenchError, Redis, bench_main, workdir
 
 from rq import Queue
 from rq.registry import FinishedJobRegistry
@@ -92,12 +92,7 @@ def run(args):
 
 
 def main():
-    args = _parse()
-    try:
-        return run(args)
-    except BenchError as exc:
-        print(f"overhead: {exc}", file=sys.stderr)
-        return 1
+    return bench_main("overhead", _parse, run)
 
 
 if __name__ == "__main__":

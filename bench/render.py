@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import BenchError, RqDashboard, Redis, Serve, workdir
+from common import BenchError, RqDashboard, Redis, Serve, bench_main, workdir
 
 from playwright.sync_api import sync_playwright
 from rq import Queue
@@ -128,12 +128,7 @@ def run(args):
 
 
 def main():
-    args = _parse()
-    try:
-        return run(args)
-    except BenchError as exc:
-        print(f"render: {exc}", file=sys.stderr)
-        return 1
+    return bench_main("render", _parse, run)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import (PYTHON, RQ_DASHBOARD_POLL, ROOT, BenchError, RqDashboard, Redis, Serve, ViewerGroup, _stop,
+from common import (PYTHON, RQ_DASHBOARD_POLL, ROOT, bench_main, RqDashboard, Redis, Serve, ViewerGroup, _stop,
                     cpu_seconds, redis_cpu_seconds, wait_until, workdir)
 
 from demo import jobs
@@ -179,12 +179,7 @@ def run(args):
 
 
 def main():
-    args = _parse()
-    try:
-        return run(args)
-    except BenchError as exc:
-        print(f"viewers: {exc}", file=sys.stderr)
-        return 1
+    return bench_main("viewers", _parse, run)
 
 
 if __name__ == "__main__":

@@ -91,13 +91,13 @@ def _install_stop(handler):
 def serve(args):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     instance = Path(args.instance) if args.instance else ROOT / "instance"
-    redis_server = supervisor = None
+    redis_server = None
     try:
         if not 0 <= args.workers <= 8:
             raise ServeError("--workers takes a number from 0 to 8")
         _check_port(args.host, args.port)
         url, redis_server = _get_redis(args, instance)
-        return _run(args, url, instance, redis_server)
+        return _run(args, url, instance)
     except ServeError as exc:
         print(f"serve: {exc}", file=sys.stderr)
         return 1
@@ -136,7 +136,7 @@ def _add_services(supervisor, url, sink_port, tick_interval):
                          env={"DEMO_TICK_INTERVAL": str(int(tick_interval))}))
 
 
-def _run(args, url, instance, redis_server):
+def _run(args, url, instance):
     from . import create_app
     from .extensions import socketio
 

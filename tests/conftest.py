@@ -174,3 +174,34 @@ def serve(tmp_path, redis_url, connection):
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for a test module (Playwright's sync API cannot outlive one)."""
+    from playwright.sync_api import sync_playwright
+    from slidekit.browser import launch
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """``new_page(**context_options)``: a page in a fresh context (its own
+    cookies) that collects its script errors in ``page.script_errors``."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**({"viewport": {"width": 1280, "height": 900}} | options))
+        contexts.append(context)
+        page = context.new_page()
+        page.script_errors = []
+        page.on("pageerror", lambda exc: page.script_errors.append(str(exc)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -4,45 +4,18 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from conftest import QUEUES
 from demo import jobs
 from demo.db import EmbeddedRedis, make_client
 from demo.enqueue import enqueue
-from slidekit.browser import launch
 from test_dashboard_state import _fill_failed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: Long enough for a forking worker on a busy 2-core machine.
 WAIT = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh contexts (own cookies); each collects its script errors."""
-    contexts = []
-
-    def make(viewport=None):
-        context = browser.new_context(viewport=viewport or {"width": 1400, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.script_errors = []
-        page.on("pageerror", lambda exc: page.script_errors.append(str(exc)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def open_dashboard(page, server, query="", presenter=False):
@@ -181,11 +154,11 @@ def test_100k_failed_jobs_show_an_exact_count_and_only_the_newest_cards(new_page
 
 def test_embedded_big_view_has_no_top_bar_and_large_type(new_page, serve):
     server = serve(workers=0)
-    page = open_dashboard(new_page({"width": 1920, "height": 1080}), server, query="?embed=1&big=1")
+    page = open_dashboard(new_page(viewport={"width": 1920, "height": 1080}), server, query="?embed=1&big=1")
     expect(page.locator(".topbar")).to_have_count(0)
     expect(page.locator("body")).to_have_class(re.compile(r"\bbig\b"))
     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 20
-    phone = open_dashboard(new_page({"width": 390, "height": 844}), server)
+    phone = open_dashboard(new_page(viewport={"width": 390, "height": 844}), server)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 

@@ -3,9 +3,8 @@
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from slidekit.browser import launch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -13,32 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WAIT = 30_000
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh contexts (own cookies); each collects its script errors."""
-    contexts = []
-
-    def make(**options):
-        context = browser.new_context(**({"viewport": {"width": 1280, "height": 900}} | options))
-        contexts.append(context)
-        page = context.new_page()
-        page.script_errors = []
-        page.on("pageerror", lambda exc: page.script_errors.append(str(exc)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def open_demo(page, server, name, presenter=False, query=""):

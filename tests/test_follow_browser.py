@@ -9,9 +9,8 @@ from conftest import ServeProcess
 from slidekit import build
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
-from slidekit.browser import launch  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +25,6 @@ def site(tmp_path):
     out = tmp_path / "site"
     build(str(DECK), str(out))
     return out
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
 
 
 def _env(site):

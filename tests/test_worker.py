@@ -8,7 +8,6 @@ from rq.job import Job, JobStatus
 
 from demo import events, jobs
 from demo.enqueue import enqueue
-from demo.worker import LiveSimpleWorker, LiveWorker
 
 
 def _types(connection, job_id):
