@@ -71,10 +71,7 @@
       if (e.func === "demo.jobs.tick") loadCron();
     }
   });
+  // rq's cron enqueues with plain RQ, but the workers running the tick write
+  // its events (and reconciliation reports jobs of plain workers): no polling.
   loadCron();
-  // rq's cron enqueues with plain RQ: if no event tells us, look again once a tick is overdue.
-  setInterval(function () {
-    var next = parseFloat(document.getElementById("cron-next").dataset.at);
-    if (next && OMQ.now() > next + 3) loadCron();
-  }, 3000);
 })();
