@@ -12,7 +12,6 @@ learns of a tick by reconciliation, then by the worker's own events.
 
 import logging
 import os
-import sys
 
 from rq import cron
 
@@ -27,20 +26,13 @@ cron.register(jobs.tick, "default", interval=INTERVAL, name=keys.CRON_TICK_NAME,
 
 def run_cron(args):
     """Entry point of ``python -m demo cron``; returns the exit code."""
-    from .db import RedisUnavailable, check_reachable, make_client
-    from .workercli import _watch_parent
+    from . import child
+    from .db import make_client
 
-    url = args.redis_url or os.environ.get("REDIS_URL")
-    if not url:
-        print("cron: no Redis given: pass --redis-url redis://host:port/0 or set REDIS_URL", file=sys.stderr)
+    url = child.redis_url("cron", args.redis_url)
+    if url is None:
         return 1
-    try:
-        check_reachable(url)
-    except RedisUnavailable as exc:
-        print(f"cron: {exc}", file=sys.stderr)
-        return 1
-    if args.parent_pid:
-        _watch_parent(args.parent_pid)
+    child.watch_parent(args.parent_pid)
     scheduler = cron.CronScheduler(connection=make_client(url), logging_level=logging.INFO)
     scheduler.load_config_from_file(__name__)
     scheduler.start()

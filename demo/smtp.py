@@ -21,8 +21,8 @@ import time
 import redis
 from aiosmtpd.smtp import SMTP
 
-from . import events, keys
-from .db import RedisUnavailable, check_reachable, make_client
+from . import child, events, keys
+from .db import make_client
 
 log = logging.getLogger("demo.smtp")
 
@@ -126,14 +126,8 @@ def run_smtp(args):
     """Entry point of ``python -m demo smtp``; returns the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
-    url = args.redis_url or os.environ.get("REDIS_URL")
-    if not url:
-        print("smtp: no Redis given: pass --redis-url redis://host:port/0 or set REDIS_URL", file=sys.stderr)
-        return 1
-    try:
-        check_reachable(url)
-    except RedisUnavailable as exc:
-        print(f"smtp: {exc}", file=sys.stderr)
+    url = child.redis_url("smtp", args.redis_url)
+    if url is None:
         return 1
     connection = make_client(url, socket_timeout=5)
     try:
