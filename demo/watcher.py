@@ -199,9 +199,12 @@ class Watcher:
             self._counts_sent = counts
         if workers is not None:
             payload["workers"] = workers
+        # The interval runs from the start of a fan-out, not its end: sending
+        # to a thousand viewers takes a while, and counting it would stretch
+        # every period (and every event's wait) by that long.
+        self._last_emit = time.monotonic()
         self._emit(keys.DELTA_EVENT, payload)
         self.last_sent = payload["last"]
-        self._last_emit = time.monotonic()
 
     def _workers_if_changed(self):
         """The worker list if it changed since last sent (else None); marks it sent."""
