@@ -6,10 +6,9 @@ it at once.
 """
 
 from rq import Queue
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
-from rq.job import Job
+from rq.exceptions import InvalidJobOperation
 
-from . import events, keys
+from . import events, keys, state
 
 
 class ActionError(ValueError):
@@ -22,12 +21,12 @@ MAX_WORKERS = 8
 
 def _job(connection, data):
     job_id = data.get("job")
-    if not isinstance(job_id, str) or not job_id or len(job_id) > 100:
+    if not isinstance(job_id, str) or not job_id:
         raise ActionError("give the job id as 'job'")
-    try:
-        return Job.fetch(job_id, connection=connection)
-    except NoSuchJobError:
-        raise ActionError(f"no job with id {job_id!r}") from None
+    job = state.find_job(connection, job_id)
+    if job is None:
+        raise ActionError(f"no job with id {job_id[:100]!r}")
+    return job
 
 
 def _queue(data, queue_names):

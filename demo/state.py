@@ -245,11 +245,24 @@ def fetch_cards(connection, ids):
     return out
 
 
+def find_job(connection, job_id):
+    """The job with id ``job_id`` as a visitor typed it, or None.
+
+    RQ raises ValueError for an id with characters it never makes (``<``,
+    spaces...); for a visitor that is simply "no such job", not a 500.
+    """
+    if not isinstance(job_id, str) or not job_id or len(job_id) > 100:
+        return None
+    try:
+        return Job.fetch(job_id, connection=connection)
+    except (NoSuchJobError, ValueError):
+        return None
+
+
 def job_detail(connection, job_id):
     """Everything the detail panel shows, or None when there is no such job."""
-    try:
-        job = Job.fetch(job_id, connection=connection)
-    except NoSuchJobError:
+    job = find_job(connection, job_id)
+    if job is None:
         return None
     try:
         detail = card(job)

@@ -165,3 +165,17 @@ def test_wrong_presenter_token_is_refused(client):
     response = client.get("/presenter?token=guess")
     assert response.status_code == 403
     assert b"test-presenter-token" not in response.data
+
+
+@pytest.mark.parametrize("job_id", ["<img src=x>", "a b", "x" * 101])
+def test_a_job_id_rq_would_never_make_is_not_found_not_a_crash(client, presenter_client, socket_client, job_id):
+    from urllib.parse import quote
+
+    for url in (f"/api/jobs/{quote(job_id)}", f"/demo/jobs/{quote(job_id)}"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "no job with id" in response.get_json()["error"]
+    ack = socket_client.emit("job", {"id": job_id}, namespace="/live", callback=True)
+    assert ack["ok"] is False and "no job with id" in ack["error"]
+    response = presenter_client.post(f"/api/jobs/{quote(job_id)}/requeue")
+    assert response.status_code == 400 and "no job with id" in response.get_json()["error"]

@@ -9,13 +9,12 @@ import math
 import time
 
 from flask import current_app, jsonify, render_template, request
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from werkzeug.exceptions import HTTPException
 
 from .. import keys
 from ..db import get_redis
+from ..state import find_job
 from ..extensions import socketio
 from ..presenter import is_presenter
 from . import bp
@@ -190,10 +189,9 @@ def index():
 def job_status(job_id):
     """A job's status, progress and result (ours as JSON) or error, for the pages."""
     connection = get_redis()
-    try:
-        job = Job.fetch(job_id, connection=connection)
-    except NoSuchJobError:
-        raise Refused(404, f"no job with id {job_id[:100]!r} (it may have expired)") from None
+    job = find_job(connection, job_id)
+    if job is None:
+        raise Refused(404, f"no job with id {job_id[:100]!r} (it may have expired)")
     return jsonify(describe(connection, job))
 
 
