@@ -5,6 +5,7 @@ import http.client
 import json
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from deckfixtures import DECKS, build_deck, copy_deck
@@ -105,9 +106,9 @@ def _events(port):
     return connection, response
 
 
-def test_watch_serves_the_deck_and_reloads_it_after_an_incremental_rebuild(tmp_path):
-    src = copy_deck("basic", tmp_path / "slides")
-    out = tmp_path / "site"
+@contextmanager
+def _watching(src, out):
+    """``build_slides --watch`` in a thread; yields (port, log), then stops it."""
     stop, servers, log = threading.Event(), [], []
     thread = threading.Thread(target=watch, args=(str(src), str(out)), daemon=True,
                               kwargs={"port": 0, "stop": stop, "ready": servers.append, "log": log.append})
@@ -116,7 +117,17 @@ def test_watch_serves_the_deck_and_reloads_it_after_an_incremental_rebuild(tmp_p
         deadline = time.monotonic() + 10
         while not servers and time.monotonic() < deadline:
             time.sleep(0.05)
-        port = servers[0].server_port
+        yield servers[0].server_port, log
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_watch_serves_the_deck_and_reloads_it_after_an_incremental_rebuild(tmp_path):
+    src = copy_deck("basic", tmp_path / "slides")
+    out = tmp_path / "site"
+    with _watching(src, out) as (port, log):
         page = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         page.request("GET", "/")
         html = page.getresponse().read().decode("utf-8")
@@ -138,10 +149,6 @@ def test_watch_serves_the_deck_and_reloads_it_after_an_incremental_rebuild(tmp_p
             time.sleep(0.05)
         assert any(line.endswith("01-intro.md:3: missing image nope.png") for line in log), log
         assert "Work waits, live" in (out / "index.html").read_text(encoding="utf-8")  # last good deck stays
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
 
 
 # watchdog's inotify observer warns when the swapped-in output directory inside the watched tree
@@ -149,14 +156,7 @@ def test_watch_serves_the_deck_and_reloads_it_after_an_incremental_rebuild(tmp_p
 @pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
 def test_watch_does_not_rebuild_in_a_loop_when_the_output_is_inside_the_sources(tmp_path):
     src = copy_deck("basic", tmp_path / "slides")
-    stop, servers, log = threading.Event(), [], []
-    thread = threading.Thread(target=watch, args=(str(src), str(src / "site")), daemon=True,
-                              kwargs={"port": 0, "stop": stop, "ready": servers.append, "log": log.append})
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not servers and time.monotonic() < deadline:
-            time.sleep(0.05)
+    with _watching(src, src / "site") as (_, log):
         (src / "02-code.md").write_text("# Replaced\n", encoding="utf-8")
         deadline = time.monotonic() + 10
         while sum(line.startswith("built ") for line in log) < 2 and time.monotonic() < deadline:
@@ -164,6 +164,3 @@ def test_watch_does_not_rebuild_in_a_loop_when_the_output_is_inside_the_sources(
         time.sleep(1.0)  # a loop would have rebuilt several times by now
         assert [line for line in log if line.startswith("built ")] == [
             log[0], next(line for line in log if "rendered: 02-code.md)" in line)]
-    finally:
-        stop.set()
-        thread.join(10)
