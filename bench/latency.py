@@ -31,8 +31,9 @@ from pathlib import Path
 from common import (bench_main, RqDashboard, RqDashboardPoller, Redis, Serve, ViewerGroup, cpu_seconds,
                     histogram_percentiles, machine_cpu_seconds, percentile, redis_cpu_seconds, wait_until, workdir)
 
-from demo import events, jobs
-from demo.enqueue import enqueue
+from demo import jobs
+from demo.live import events
+from demo.live.enqueue import enqueue
 
 
 def _parse():

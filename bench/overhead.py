@@ -29,7 +29,7 @@ from rq.registry import FinishedJobRegistry
 from rq.worker import SimpleWorker
 
 from demo import jobs, keys
-from demo.worker import LiveSimpleWorker
+from demo.live.worker import LiveSimpleWorker
 
 SIDES = {"plain": SimpleWorker, "live": LiveSimpleWorker}
 

@@ -31,7 +31,8 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.worker import SimpleWorker
 
-from demo import jobs, state
+from demo import jobs
+from demo.live import state
 from slidekit.browser import launch
 
 QUEUES = ["default", "high", "low"]

@@ -33,7 +33,7 @@ from common import (PYTHON, RQ_DASHBOARD_POLL, ROOT, bench_main, RqDashboard, Re
                     cpu_seconds, redis_cpu_seconds, wait_until, workdir)
 
 from demo import jobs
-from demo.enqueue import enqueue
+from demo.live.enqueue import enqueue
 
 #: The JSON each rq-dashboard page polls (its templates/rq_dashboard/scripts/*.js).
 PEER_PAGES = {

@@ -34,15 +34,17 @@ def create_app(config=None):
         raise RuntimeError("REDIS_URL is not set: run 'python -m demo serve', which starts Redis, or set REDIS_URL")
     app.config["QUEUE_NAMES"] = [q.strip() for q in app.config["DEMO_QUEUES"].split(",") if q.strip()]
 
-    from . import api, db, demos, errors, follow_pages, live, pages, security
+    from . import db, demos, errors, pages, security
+    from .live import api, wiring
+    from .talk import pages as talk_pages
 
     db.init_app(app)
-    live.init_app(app)
+    wiring.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(demos.bp)
-    app.register_blueprint(follow_pages.bp)
+    app.register_blueprint(talk_pages.bp)
     logging.getLogger("demo").setLevel(logging.INFO)
     return app

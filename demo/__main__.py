@@ -63,18 +63,18 @@ def _parser():
 def main(argv=None):
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        from .serve import serve
+        from .runtime.serve import serve
 
         return serve(args)
     if args.command == "smtp":
-        from .smtp import run_smtp
+        from .runtime.smtp import run_smtp
 
         return run_smtp(args)
     if args.command == "cron":
-        from .cron import run_cron
+        from .runtime.cron import run_cron
 
         return run_cron(args)
-    from .workercli import run_worker
+    from .runtime.workercli import run_worker
 
     return run_worker(args)
 

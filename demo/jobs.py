@@ -11,7 +11,7 @@ import time
 
 from rq import get_current_job
 
-from . import events
+from .live import events
 
 
 def report_progress(fraction, note=""):

@@ -5,8 +5,8 @@ from pathlib import Path
 from flask import (Blueprint, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
 
-from .follow_pages import live_deck_page
-from .presenter import check_token, is_presenter, sign_in
+from .talk.pages import live_deck_page
+from .talk.presenter import check_token, is_presenter, sign_in
 
 bp = Blueprint("pages", __name__)
 

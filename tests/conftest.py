@@ -16,7 +16,7 @@ import requests
 
 from demo import create_app
 from demo.db import EmbeddedRedis, free_port, make_client
-from demo.worker import LiveSimpleWorker, LiveWorker
+from demo.live.worker import LiveSimpleWorker, LiveWorker
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUES = ["default", "high", "low"]

@@ -16,7 +16,7 @@ import requests
 from rq.job import Job
 
 from conftest import ROOT, wait_for
-from demo import events
+from demo.live import events
 from demo.db import free_port
 
 #: Job statuses that end a job.

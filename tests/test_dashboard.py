@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from conftest import QUEUES
 from demo import jobs
 from demo.db import EmbeddedRedis, make_client
-from demo.enqueue import enqueue
+from demo.live.enqueue import enqueue
 from test_dashboard_state import _fill_failed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -13,9 +13,10 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 
 from conftest import QUEUES, wait_for
-from demo import events, jobs, keys, state
-from demo.enqueue import enqueue
-from demo.watcher import Watcher
+from demo import jobs, keys
+from demo.live import events, state
+from demo.live.enqueue import enqueue
+from demo.live.watcher import Watcher
 
 LIMIT = 25
 

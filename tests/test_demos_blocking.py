@@ -9,7 +9,7 @@ from rq import Queue
 
 from conftest import wait_for
 from demo import keys
-from demo.live import start_watcher
+from demo.live.wiring import start_watcher
 from demofixtures import job_events, post
 
 

@@ -9,7 +9,8 @@ import requests
 from rq import Queue
 
 from conftest import wait_for
-from demo import events, jobs, keys, mailer
+from demo import jobs, keys, mailer
+from demo.live import events
 from demofixtures import api, post, smtp_sink  # noqa: F401 (fixture)
 from test_serve import _children, _cmdline
 

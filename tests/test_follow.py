@@ -11,8 +11,8 @@ import segno
 from conftest import wait_for
 from demo import keys
 from demo.extensions import socketio
-from demo.follow import key_fingerprint, read_state
-from demo.serve import public_base
+from demo.talk.follow import key_fingerprint, read_state
+from demo.runtime.serve import public_base
 from slidekit import BuildError, build
 
 DECK = Path(__file__).parent / "decks" / "follow"

@@ -7,9 +7,10 @@ import pytest
 from rq import Queue
 
 from conftest import wait_for
-from demo import events, jobs
-from demo.enqueue import enqueue
-from demo.live import start_watcher
+from demo import jobs
+from demo.live import events
+from demo.live.enqueue import enqueue
+from demo.live.wiring import start_watcher
 
 
 def _received(sio, name):

@@ -8,8 +8,9 @@ import pytest
 import socketio
 
 from conftest import wait_for
-from demo import events, jobs
-from demo.enqueue import enqueue
+from demo import jobs
+from demo.live import events
+from demo.live.enqueue import enqueue
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +50,7 @@ def test_two_servers_on_one_message_queue_both_push_every_event(serve, redis_url
 
 def test_rq_cli_runs_our_worker_class_and_events_flow(connection, redis_url):
     job = enqueue(connection, jobs.add, 1, 2)
-    subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "-w", "demo.worker.LiveWorker",
+    subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "-w", "demo.live.worker.LiveWorker",
                     "--url", redis_url, "default"], check=True, capture_output=True, timeout=60)
     assert job.return_value() == 3
     assert [e["type"] for e in events.since(connection, "0-0")] == ["enqueued", "started", "finished"]

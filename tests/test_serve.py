@@ -100,8 +100,9 @@ def test_port_in_use_is_one_line_and_exit_1(tmp_path, redis_url):
 
 def test_a_killed_worker_is_restarted_and_its_job_is_not_lost(serve, connection):
     from rq.job import Job, JobStatus
-    from demo import events, jobs
-    from demo.enqueue import enqueue
+    from demo import jobs
+    from demo.live import events
+    from demo.live.enqueue import enqueue
 
     server = serve(workers=1)
     job = enqueue(connection, jobs.wait, 30)

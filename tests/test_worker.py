@@ -5,9 +5,9 @@ import sys
 
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
-
-from demo import events, jobs
-from demo.enqueue import enqueue
+from demo import jobs
+from demo.live import events
+from demo.live.enqueue import enqueue
 
 
 def _types(connection, job_id):
@@ -85,7 +85,7 @@ def test_paused_queue_is_skipped_by_our_workers(connection, run_worker):
     import time
 
     from demo import keys
-    from demo.worker import PausableQueue
+    from demo.live.worker import PausableQueue
 
     connection.sadd(keys.PAUSED_QUEUES, "low")
     time.sleep(PausableQueue.PAUSE_CHECK)  # a pause takes effect within this time

@@ -24,8 +24,8 @@ from flask import request, session
 from rq.job import Job
 
 from .. import keys
-from ..enqueue import enqueue
-from ..presenter import is_presenter
+from ..live.enqueue import enqueue
+from ..talk.presenter import is_presenter
 from . import bp
 from .common import Refused, setting
 

@@ -31,7 +31,8 @@ from rq import Queue, Worker
 from rq.job import Job
 from rq.utils import str_to_date
 
-from .. import events, jobs, keys
+from .. import jobs, keys
+from ..live import events
 from ..db import make_client
 
 log = logging.getLogger("demo.bench")

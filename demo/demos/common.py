@@ -14,9 +14,9 @@ from werkzeug.exceptions import HTTPException
 
 from .. import keys
 from ..db import get_redis
-from ..state import find_job
+from ..live.state import find_job
 from ..extensions import socketio
-from ..presenter import is_presenter
+from ..talk.presenter import is_presenter
 from . import bp
 
 #: Every demo, in the order of the talk: (name, title, one-line summary).

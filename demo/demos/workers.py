@@ -11,10 +11,11 @@ import json
 
 from flask import current_app, jsonify
 
-from .. import jobs, keys, state
+from .. import jobs, keys
+from ..live import state
 from ..db import get_redis
 from ..extensions import socketio
-from ..presenter import presenter_required
+from ..talk.presenter import presenter_required
 from . import bench, bp
 from .common import Refused, json_body, page, push, setting, whole
 

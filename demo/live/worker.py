@@ -3,7 +3,7 @@
 ``LiveWorker`` (forking, like ``rq worker``) and ``LiveSimpleWorker`` (runs
 jobs in its own process) write an event to the stream at every transition.
 They run anywhere RQ runs: ``python -m demo worker`` or, on another host,
-``rq worker -w demo.worker.LiveWorker --url redis://...``.
+``rq worker -w demo.live.worker.LiveWorker --url redis://...``.
 
 How the event lands in RQ's own transaction: before calling RQ's handler we
 park the event in ``self._pending``; RQ's handlers pass their pipeline to
@@ -21,7 +21,8 @@ from rq.exceptions import DequeueTimeout
 from rq.job import JobStatus
 from rq.worker import SimpleWorker, Worker
 
-from . import events, keys
+from .. import keys
+from . import events
 
 
 class _Pending:

@@ -13,7 +13,7 @@ import time
 
 from redis.exceptions import ResponseError
 
-from . import keys
+from .. import keys
 
 #: Every event type, in the order a job may meet them.
 TYPES = (

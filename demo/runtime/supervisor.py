@@ -19,7 +19,7 @@ from pathlib import Path
 
 import redis
 
-from . import keys
+from .. import keys
 
 log = logging.getLogger("demo.serve")
 
@@ -73,7 +73,7 @@ class Supervisor:
     @property
     def connection(self):
         if self._connection is None:
-            from .db import make_client
+            from ..db import make_client
 
             self._connection = make_client(self.redis_url, socket_timeout=5)
         return self._connection
@@ -129,7 +129,7 @@ class Supervisor:
         self._scale()
 
     def _settle_job(self, child, reason):
-        from .worker import recover_abandoned
+        from ..live.worker import recover_abandoned
 
         try:
             job = recover_abandoned(self.connection, child.name, reason)

@@ -8,7 +8,8 @@ it at once.
 from rq import Queue
 from rq.exceptions import InvalidJobOperation
 
-from . import events, keys, state
+from .. import keys
+from . import events, state
 
 
 class ActionError(ValueError):

@@ -21,7 +21,8 @@ from collections import OrderedDict
 
 import redis
 
-from . import events, keys, state
+from .. import keys
+from . import events, state
 
 log = logging.getLogger(__name__)
 

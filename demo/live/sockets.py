@@ -12,9 +12,10 @@ import redis
 from flask import current_app, request
 from flask_socketio import Namespace, emit, join_room
 
-from . import actions, events, keys, state
-from .db import get_redis
-from .presenter import is_presenter
+from .. import keys
+from . import actions, events, state
+from ..db import get_redis
+from ..talk.presenter import is_presenter
 
 #: Largest payload a client may send (Socket.IO's own limit is set in create_app).
 MAX_PAYLOAD_KEYS = 8

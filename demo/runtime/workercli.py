@@ -1,8 +1,8 @@
 """``python -m demo worker``: one of the project's workers in this process."""
 
 from . import child
-from .db import make_client, redact_url
-from .worker import WORKER_CLASSES
+from ..db import make_client, redact_url
+from ..live.worker import WORKER_CLASSES
 
 
 def run_worker(args):

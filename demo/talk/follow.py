@@ -24,11 +24,11 @@ import redis
 from flask import current_app, request, session
 from flask_socketio import Namespace, emit, join_room
 
-from . import keys
-from .db import get_redis
-from .extensions import socketio
+from .. import keys
+from ..db import get_redis
+from ..extensions import socketio
 from .presenter import is_presenter
-from .sockets import no_delay
+from ..live.sockets import no_delay
 
 #: Caps on a move when the site has no deck.json to check it against.
 MAX_SLIDES = 10_000

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from .db import RedisUnavailable, check_reachable
+from ..db import RedisUnavailable, check_reachable
 
 
 def redis_url(command, given=None):

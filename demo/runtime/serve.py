@@ -15,8 +15,8 @@ import socket
 import sys
 from pathlib import Path
 
-from . import ROOT
-from .db import EmbeddedRedis, RedisNotFound, RedisUnavailable, check_reachable, redact_url
+from .. import ROOT
+from ..db import EmbeddedRedis, RedisNotFound, RedisUnavailable, check_reachable, redact_url
 from .supervisor import Supervisor
 
 log = logging.getLogger("demo.serve")
@@ -113,7 +113,7 @@ def _smtp_url():
     It goes into the environment, which every worker child inherits: the
     mail job reads it there, never from its (visible) arguments.
     """
-    from .db import free_port
+    from ..db import free_port
 
     given = os.environ.get("SMTP_URL")
     if given:
@@ -137,8 +137,8 @@ def _add_services(supervisor, url, sink_port, tick_interval):
 
 
 def _run(args, url, instance):
-    from . import create_app
-    from .extensions import socketio
+    from .. import create_app
+    from ..extensions import socketio
 
     try:
         import gevent  # noqa: F401

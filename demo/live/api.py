@@ -5,8 +5,8 @@ from flask import Blueprint, current_app, jsonify, request
 from rq import Worker
 
 from . import actions, events, state
-from .db import get_redis, redact_url
-from .presenter import presenter_required
+from ..db import get_redis, redact_url
+from ..talk.presenter import presenter_required
 
 bp = Blueprint("api", __name__)
 

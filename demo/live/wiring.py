@@ -1,9 +1,9 @@
 """Wires the live side into the app: Socket.IO, its namespaces, the watcher."""
 
-from . import keys
-from .db import make_client
-from .extensions import socketio
-from .follow import DeckNamespace
+from .. import keys
+from ..db import make_client
+from ..extensions import socketio
+from ..talk.follow import DeckNamespace
 from .sockets import LiveNamespace
 from .watcher import Watcher
 

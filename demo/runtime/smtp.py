@@ -21,8 +21,10 @@ import time
 import redis
 from aiosmtpd.smtp import SMTP
 
-from . import child, events, keys
-from .db import make_client
+from . import child
+from .. import keys
+from ..live import events
+from ..db import make_client
 
 log = logging.getLogger("demo.smtp")
 

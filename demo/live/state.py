@@ -23,7 +23,7 @@ from rq.registry import (
 from rq.results import Result
 from rq.utils import parse_composite_key
 
-from . import keys
+from .. import keys
 
 #: Lanes of the dashboard, left to right, and the RQ registry behind each.
 REGISTRIES = {

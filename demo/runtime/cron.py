@@ -2,7 +2,7 @@
 
 Importing this module registers ``jobs.tick`` every ``DEMO_TICK_INTERVAL``
 seconds on the ``default`` queue, so it is an rq cron config as it stands:
-``rq cron demo.cron --url redis://...``. ``python -m demo cron`` runs the
+``rq cron demo.runtime.cron --url redis://...``. ``python -m demo cron`` runs the
 same ``rq.cron.CronScheduler`` and also stops when ``serve`` goes away;
 ``serve`` supervises it.
 
@@ -15,7 +15,7 @@ import os
 
 from rq import cron
 
-from . import jobs, keys
+from .. import jobs, keys
 
 #: Seconds between two ticks.
 INTERVAL = int(os.environ.get("DEMO_TICK_INTERVAL", "10"))
@@ -27,7 +27,7 @@ cron.register(jobs.tick, "default", interval=INTERVAL, name=keys.CRON_TICK_NAME,
 def run_cron(args):
     """Entry point of ``python -m demo cron``; returns the exit code."""
     from . import child
-    from .db import make_client
+    from ..db import make_client
 
     url = child.redis_url("cron", args.redis_url)
     if url is None:
