@@ -14,9 +14,14 @@ from html import escape
 from .defaults import INJECT_MARKER, RUNTIME_DIR
 from .errors import SlideError
 
-#: The runtime files copied into every site, from static/deck/.
-RUNTIME_FILES = ("deck.css", "deck.js")
 RUNTIME_SOURCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "deck")
+#: The deck's controllers (static/deck/controllers/), in the order deck.js creates them.
+CONTROLLERS = ("scale", "theme", "fragments", "fit", "navigation", "progress", "overview", "widgets",
+               "presenter", "link", "print", "help")
+#: The runtime's scripts in load order: the core, one file per controller, the boot.
+RUNTIME_SCRIPTS = ("deck.js",) + tuple(f"controllers/{name}.js" for name in CONTROLLERS) + ("boot.js",)
+#: The runtime files copied into every site, from static/deck/.
+RUNTIME_FILES = ("deck.css",) + RUNTIME_SCRIPTS
 #: The file every output directory has; an existing directory without it is never replaced.
 MARKER_FILE = "deck.json"
 
@@ -36,7 +41,7 @@ _HEAD = """<!doctype html>
 """
 _TAIL = """</div>
 </div>
-<script src="{runtime}/deck.js"></script>
+{scripts}
 {marker}
 </body>
 </html>
@@ -58,7 +63,8 @@ def index_html(meta, slides):
         if slide.notes_html:
             parts.append(f'<aside class="notes">\n{slide.notes_html}</aside>\n')
         parts.append("</section>\n")
-    parts.append(_TAIL.format(runtime=RUNTIME_DIR, marker=INJECT_MARKER))
+    scripts = "\n".join(f'<script src="{RUNTIME_DIR}/{name}"></script>' for name in RUNTIME_SCRIPTS)
+    parts.append(_TAIL.format(scripts=scripts, marker=INJECT_MARKER))
     return "".join(parts)
 
 
@@ -85,9 +91,10 @@ def write_site(out, meta, slides, media):
     try:
         _write(os.path.join(tmp, "index.html"), index_html(meta, slides))
         _write(os.path.join(tmp, MARKER_FILE), deck_json(meta, slides))
-        os.mkdir(os.path.join(tmp, RUNTIME_DIR))
         for name in RUNTIME_FILES:
-            shutil.copyfile(os.path.join(RUNTIME_SOURCE, name), os.path.join(tmp, RUNTIME_DIR, name))
+            target = os.path.join(tmp, RUNTIME_DIR, *name.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(os.path.join(RUNTIME_SOURCE, *name.split("/")), target)
         for target in sorted(media):
             path = os.path.join(tmp, *target.split("/"))
             os.makedirs(os.path.dirname(path), exist_ok=True)

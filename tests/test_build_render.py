@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 from html.parser import HTMLParser
 
 from deckfixtures import DECKS, basic_deck_json, basic_site, build_deck  # noqa: F401
@@ -198,3 +199,14 @@ def test_an_image_alone_in_its_paragraph_is_marked_for_the_runtime(basic_site):
     _, bodies = _sections(basic_site)
     assert '<p class="img-only"><img src="media/diagrams/queue.svg" alt="The queue" /></p>' in bodies[2]
     assert 'class="img-only"' not in bodies[4]  # no image, no mark
+
+
+def test_every_runtime_controller_file_is_shipped_in_load_order(basic_site):
+    from slidekit.site import CONTROLLERS, RUNTIME_SOURCE
+    on_disk = sorted(p.stem for p in (Path(RUNTIME_SOURCE) / "controllers").glob("*.js"))
+    assert sorted(CONTROLLERS) == on_disk, "a controller file is missing from slidekit.site.CONTROLLERS"
+    html = (basic_site / "index.html").read_text(encoding="utf-8")
+    positions = [html.index(f'<script src="deck/controllers/{name}.js"></script>') for name in CONTROLLERS]
+    assert html.index('src="deck/deck.js"') < positions[0] and positions == sorted(positions)
+    assert positions[-1] < html.index('src="deck/boot.js"')
+    assert all((basic_site / "deck" / "controllers" / f"{name}.js").is_file() for name in CONTROLLERS)

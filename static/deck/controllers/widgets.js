@@ -1,0 +1,81 @@
+/* Deck controller 'widgets' (static/deck/controllers/widgets.js): one lifecycle with the
+ * others (render, configure, bind, unbind, update, destroy); deck.js orchestrates. */
+(function (window, document, OMQ) {
+  'use strict';
+  var make = OMQ.util.make, controller = OMQ.util.controller;
+
+  // Live demo frames: made once when their slide is first shown and the demo
+  // server answers, then kept (hidden, never reloaded) so their state survives.
+  OMQ.controllers.widgets = function Widgets(deck) {
+    var base = null, checked = null, checkedAt = 0;
+    function resolveBase(config) {
+      var server = window.OMQ_SERVER || config.server;
+      try {
+        if (server) return new URL(server.replace(/\/?$/, '/'), window.location.href).href;
+        if (/^https?:$/.test(window.location.protocol)) return new URL('../', window.location.href).href;
+      } catch (err) { console.error('deck: bad server URL', server); }
+      return null;
+    }
+    function reachable() {
+      if (!base) return Promise.resolve(false);
+      if (checked && Date.now() - checkedAt < 3000) return checked;
+      var url = new URL(deck.config.healthPath, base);
+      var same = url.origin === window.location.origin;
+      var abort = window.AbortController ? new AbortController() : null;
+      var timer = setTimeout(function () { if (abort) abort.abort(); }, deck.config.healthTimeout);
+      checkedAt = Date.now();
+      checked = fetch(url.href, {cache: 'no-store', mode: same ? 'same-origin' : 'no-cors', signal: abort && abort.signal})
+        .then(function (res) { return !same || res.ok || res.status === 503; }, function () { return false; })
+        .then(function (ok) { clearTimeout(timer); return ok; });
+      return checked;
+    }
+    function explain(widget, text) {
+      var why = widget.querySelector('.widget-why');
+      if (why) why.textContent = text;
+    }
+    function show(widget) {
+      if (deck.config.mode !== 'deck') {
+        explain(widget, deck.config.mode === 'print' ? 'Shown live during the talk.' : 'Live on the main screen.');
+        return;
+      }
+      if (!base) {
+        explain(widget, 'This deck was opened without its demo server, so the live demo cannot run here.');
+        return;
+      }
+      reachable().then(function (ok) {
+        widget.classList.toggle('live', ok);
+        if (!ok) {
+          explain(widget, 'The demo server at ' + base + ' is not reachable.');
+          return;
+        }
+        if (!widget.querySelector('iframe')) {
+          var frame = make('iframe', '', null);
+          frame.src = new URL(widget.getAttribute('data-path'), base).href;
+          frame.title = 'Live demo: ' + widget.getAttribute('data-widget');
+          widget.appendChild(frame);
+        }
+      });
+    }
+    function retry(e) {
+      var button = e.target.closest('.widget-retry');
+      if (!button) return;
+      checked = null;
+      show(button.closest('.widget'));
+    }
+    return controller('widgets', {
+      render: function () {
+        Array.prototype.forEach.call(deck.el.querySelectorAll('.widget-offline'), function (box) {
+          if (deck.config.mode === 'deck') make('button', 'widget-retry', box, 'Retry');
+        });
+      },
+      configure: function (config) { base = resolveBase(config); },
+      bind: function () { deck.el.addEventListener('click', retry); },
+      unbind: function () { deck.el.removeEventListener('click', retry); },
+      update: function (state) {
+        Array.prototype.forEach.call(deck.slides[state.h].querySelectorAll('.widget'), show);
+      },
+      showAll: function () { Array.prototype.forEach.call(deck.el.querySelectorAll('.widget'), show); },
+      base: function () { return base; }
+    });
+  };
+})(window, document, window.OMQ);
