@@ -16,6 +16,7 @@ from .. import keys
 from ..db import get_redis
 from ..live.state import find_job
 from ..extensions import socketio
+from ..security import loads, printable
 from ..talk.presenter import is_presenter
 from . import bp
 
@@ -43,6 +44,9 @@ NUMERIC = {
     "DEMO_RATE_LIMIT_PER_IP": (int, 1, 1_000_000),
     "DEMO_AUDIENCE_CAP": (int, 1, 100_000),
     "DEMO_SCHEDULE_MAX": (float, 1, 30 * 86_400),
+    "DEMO_AUDIENCE_SCHEDULE_MAX": (float, 1, 30 * 86_400),
+    "DEMO_SHARE_VISITOR": (float, 0.001, 1),
+    "DEMO_SHARE_ADDRESS": (float, 0.001, 1),
     "DEMO_TICK_INTERVAL": (int, 1, 86_400),
     "DEMO_BENCH_MAX": (int, 1, 100_000),
 }
@@ -102,7 +106,10 @@ def json_body():
     """
     if not request.is_json:
         raise Refused(415, "send JSON (Content-Type: application/json)")
-    data = request.get_json(silent=True)
+    try:
+        data = loads(request.get_data(cache=True))
+    except ValueError as exc:  # not JSON, not UTF-8, nested too deeply, a number too large
+        raise Refused(400, f"send a JSON object ({printable(exc, 120)})") from None
     if not isinstance(data, dict):
         raise Refused(400, "send a JSON object")
     return data
@@ -116,7 +123,7 @@ def number(data, name, low, high, unit="s"):
         raise Refused(400, problem)
     try:
         value = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an integer too large for a float
         raise Refused(400, problem) from None
     if not math.isfinite(value) or not low <= value <= high:
         raise Refused(400, problem)
