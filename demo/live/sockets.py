@@ -2,18 +2,23 @@
 
 ``/live`` is the dashboard: everyone may read; only the presenter's session
 may act. A client says ``hello`` with the last event id it has (or none) and
-gets either the events it missed or a fresh snapshot.
+gets either the events it missed (at most HELLO_REPLAY_MAX) or a fresh
+snapshot. One hello per connection is answered at a time: another that
+arrives meanwhile waits, and only the newest of those is answered next.
+Events are rate-limited per connection (``guard.GuardedNamespace``).
 """
 
 import socket
+import threading
 import time
 
 import redis
 from flask import current_app, request
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import emit, join_room
 
 from .. import keys
 from . import actions, events, state
+from .guard import GuardedNamespace
 from ..db import get_redis
 from ..talk.presenter import is_presenter
 
@@ -47,19 +52,57 @@ def _queue_names():
     return current_app.config["QUEUE_NAMES"]
 
 
-class LiveNamespace(Namespace):
+class _Hellos:
+    """A connection's hellos: whether one is being answered, and the newest waiting."""
+
+    KEY = "omq.hellos"  # in the connection's environ: gone with the connection
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.busy = False
+        self.waiting = None
+
+
+class LiveNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         no_delay(request.environ)
         join_room(keys.DASHBOARD_ROOM)
 
     def on_hello(self, data=None):
-        """Send what the client misses: a replay after its id, or a snapshot."""
+        """Send what the client misses: a replay after its id, or a snapshot.
+
+        While this connection's previous hello is being answered, this one
+        only waits (acked as ``merged``); when that answer is out, the newest
+        waiting hello is answered. A flood of hellos costs one answer at a
+        time per connection, never one each.
+        """
+        hellos = request.environ.setdefault(_Hellos.KEY, _Hellos())
+        with hellos.lock:
+            if hellos.busy:
+                hellos.waiting = data if isinstance(data, dict) else {}
+                return {"ok": True, "mode": "merged"}
+            hellos.busy = True
+        try:
+            ack = self._answer_hello(data)
+            while True:
+                with hellos.lock:
+                    data, hellos.waiting = hellos.waiting, None
+                    if data is None:
+                        hellos.busy = False
+                        return ack
+                self._answer_hello(data)
+        except BaseException:
+            with hellos.lock:
+                hellos.busy, hellos.waiting = False, None
+            raise
+
+    def _answer_hello(self, data):
         data = data if isinstance(data, dict) else {}
         since = data.get("since")
         connection = get_redis()
         try:
             if since is not None and events.valid_id(since):
-                missed = events.since(connection, since)
+                missed = events.since(connection, since, limit=current_app.config["HELLO_REPLAY_MAX"])
                 if missed is not None:
                     last = missed[-1]["id"] if missed else since
                     emit(keys.DELTA_EVENT, {
