@@ -141,3 +141,10 @@ DECK_MOVE_EVENT = "move"
 #: Client -> server: a presenter session takes the driver's seat explicitly
 #: (acked). A presenter socket claims the seat on connect when nobody holds it.
 DECK_TAKEOVER_EVENT = "takeover"
+
+# --- issue 15: security (demo/security.py, demo/live/guard.py) ----------------
+
+#: Sorted set of the open audience jobs one client holds (score: accepted
+#: at), for its fair share of the cap: ``AUDIENCE_HELD.format(kind, id)`` with
+#: kind ``visitor`` (the cookie's id) or ``address`` (the IP address).
+AUDIENCE_HELD = PREFIX + "audience:held:{0}:{1}"

@@ -39,13 +39,13 @@ def test_enqueue_at_takes_unix_seconds_or_an_iso_time_with_a_zone(client, connec
 
 
 @pytest.mark.parametrize("body, message", [
-    ({"delay": -5}, "delay must be a number from 1 to 3600 s"),
-    ({"delay": 0}, "delay must be a number from 1 to 3600 s"),
-    ({"delay": 10**9}, "delay must be a number from 1 to 3600 s"),
-    ({"delay": "soon"}, "delay must be a number from 1 to 3600 s"),
-    ({}, "delay must be a number from 1 to 3600 s"),
-    ({"at": "2020-01-01T00:00:00Z"}, "at must be in the future, at most 3600 s from now"),
-    ({"at": time.time() + 10 * 86400}, "at must be in the future, at most 3600 s from now"),
+    ({"delay": -5}, "delay must be a number from 1 to 300 s"),
+    ({"delay": 0}, "delay must be a number from 1 to 300 s"),
+    ({"delay": 10**9}, "delay must be a number from 1 to 300 s"),
+    ({"delay": "soon"}, "delay must be a number from 1 to 300 s"),
+    ({}, "delay must be a number from 1 to 300 s"),
+    ({"at": "2020-01-01T00:00:00Z"}, "at must be in the future, at most 300 s from now"),
+    ({"at": time.time() + 10 * 86400}, "at must be in the future, at most 300 s from now"),
     ({"at": "2030-01-01T12:00:00"}, "at must be Unix seconds or an ISO 8601 time with a zone"),
     ({"at": "tomorrow"}, "at must be Unix seconds or an ISO 8601 time with a zone"),
     ({"at": 1e300}, "at must be Unix seconds or an ISO 8601 time with a zone"),

@@ -19,6 +19,7 @@ from rq.job import Job
 
 from .. import jobs, keys
 from ..db import get_redis
+from ..talk.presenter import is_presenter
 from . import audience, bp
 from .common import Refused, json_body, number, page, setting, status_of, text
 
@@ -26,9 +27,19 @@ from .common import Refused, json_body, number, page, setting, status_of, text
 TICKS_SHOWN = 8
 
 
-def when(data):
-    """The job's time: ``delay`` seconds from now, or ``at``; 400 when not ahead."""
+def max_ahead():
+    """How far ahead this visitor may schedule (seconds): the audience less than the presenter.
+
+    An audience job holds a place under the cap until it runs, so a reminder
+    an hour ahead would hold it for an hour.
+    """
     limit = setting("DEMO_SCHEDULE_MAX")
+    return limit if is_presenter() else min(limit, setting("DEMO_AUDIENCE_SCHEDULE_MAX"))
+
+
+def when(data):
+    """The job's time: ``delay`` seconds from now, or ``at``; 400 when not ahead or too far."""
+    limit = max_ahead()
     now = datetime.now(timezone.utc)
     if "at" not in data:
         return now + timedelta(seconds=number(data, "delay", 1, limit))
@@ -85,7 +96,7 @@ def _stamp(value):
 @bp.get("/schedule")
 def schedule():
     """The scheduling page: reminders for later and the recurring tick."""
-    return page("demos/schedule.html", max_ahead=setting("DEMO_SCHEDULE_MAX"))
+    return page("demos/schedule.html", max_ahead=max_ahead())
 
 
 @bp.post("/schedule")
