@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -256,6 +257,9 @@ def _install_log_filter(app):
 def init_app(app):
     app.json = BoundedJSONProvider(app)
     _install_log_filter(app)
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:  # behind nginx: the client's address (per-address limits) and scheme
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     @app.before_request
     def refuse_cross_site():
