@@ -19,6 +19,7 @@
 
 import json
 import logging
+import re
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
@@ -202,6 +203,33 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
     def loads(self, s, **kwargs):
         return loads(s, **kwargs)
+
+
+# --- what the audience may see ----------------------------------------------------
+
+#: The local part of an email address and its ``@`` (the domain stays: it says
+#: where the mail went). Quotes are left out of the local part, so an address
+#: quoted in a repr or an SMTP error keeps its quotes. The lookbehind keeps
+#: the scan linear: a match can only start where a run of local-part
+#: characters starts.
+_LOCAL = r"[A-Za-z0-9.!#$%&*+/=?^_{|}~-]"
+_ADDRESS = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@(?=[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def mask_addresses(text):
+    """``text`` with every email address's local part hidden: ``…@example.com``."""
+    return _ADDRESS.sub("…@", text) if isinstance(text, str) and "@" in text else text
+
+
+def mask_deep(value):
+    """``mask_addresses`` through lists and dicts (a job's result, its arguments)."""
+    if isinstance(value, str):
+        return mask_addresses(value)
+    if isinstance(value, list):
+        return [mask_deep(item) for item in value]
+    if isinstance(value, dict):
+        return {mask_deep(k): mask_deep(v) for k, v in value.items()}
+    return value
 
 
 # --- logs -------------------------------------------------------------------------

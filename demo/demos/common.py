@@ -16,7 +16,7 @@ from .. import keys
 from ..db import get_redis
 from ..live.state import find_job
 from ..extensions import socketio
-from ..security import loads, printable
+from ..security import loads, mask_deep, printable
 from ..talk.presenter import is_presenter
 from . import bp
 
@@ -227,6 +227,8 @@ def describe(connection, job):
         body["result"] = _public(job.func_name, latest.return_value)
     elif latest is not None:
         body["error"] = (latest.exc_string or "")[-MAX_TRACEBACK:]
+    if not is_presenter():  # anyone may look up a job by its id: no addresses for the audience
+        body["result"], body["error"] = mask_deep(body["result"]), mask_deep(body["error"])
     return body
 
 

@@ -18,6 +18,8 @@ from rq import Retry
 
 from .. import jobs, keys
 from ..db import get_redis, redact_url
+from ..security import mask_deep
+from ..talk.presenter import is_presenter
 from . import audience, bp
 from .common import Refused, json_body, page, setting, text
 
@@ -45,7 +47,9 @@ def recipient_of(data, presenter):
 
 
 def _mails(connection):
-    return [json.loads(raw) for raw in connection.lrange(keys.MAILBOX, 0, keys.MAILBOX_MAX - 1)]
+    """The mailbox, newest first; the audience sees addresses masked (``…@example.com``)."""
+    mails = [json.loads(raw) for raw in connection.lrange(keys.MAILBOX, 0, keys.MAILBOX_MAX - 1)]
+    return mails if is_presenter() else mask_deep(mails)
 
 
 @bp.get("/mail")

@@ -66,8 +66,12 @@ def _instant(value):
     raise Refused(400, "at must be Unix seconds or an ISO 8601 time with a zone, like 2030-01-01T12:00:00Z")
 
 
-def cron_state(connection):
-    """The tick's scheduler (the one heard from last), next run and recent ticks."""
+def cron_state(connection, reveal=False):
+    """The tick's scheduler (the one heard from last), next run and recent ticks.
+
+    ``found`` says a scheduler runs the tick; its name and pid only with
+    ``reveal`` (the presenter asks): the audience needs the schedule, not them.
+    """
     best = None
     for scheduler in CronScheduler.all(connection, cleanup=False):
         tick = next((j for j in scheduler.get_jobs() if j.name == keys.CRON_TICK_NAME), None)
@@ -79,13 +83,16 @@ def cron_state(connection):
               "enqueued_at": job.enqueued_at.timestamp() if job.enqueued_at else None,
               "ended_at": job.ended_at.timestamp() if job.ended_at else None}
              for job in Job.fetch_many(ids, connection=connection) if job is not None]
-    state = {"running": False, "interval": setting("DEMO_TICK_INTERVAL"), "ticks": ticks, "now": time.time()}
+    state = {"found": False, "running": False, "interval": setting("DEMO_TICK_INTERVAL"), "ticks": ticks,
+             "now": time.time()}
     if best is not None:
         scheduler, beat, tick = best
         state.update(
-            running=time.time() - beat.timestamp() < 2 * tick.interval + 30 if tick.interval else True,
-            scheduler=scheduler.name, pid=scheduler.pid, interval=tick.interval, cron=tick.cron,
+            found=True, running=time.time() - beat.timestamp() < 2 * tick.interval + 30 if tick.interval else True,
+            interval=tick.interval, cron=tick.cron,
             next_at=_stamp(tick.next_enqueue_time), latest_at=_stamp(tick.latest_enqueue_time))
+        if reveal:
+            state.update(scheduler=scheduler.name, pid=scheduler.pid)
     return state
 
 
@@ -112,4 +119,4 @@ def schedule_submit():
 @bp.get("/schedule/cron")
 def schedule_cron():
     """rq's cron scheduler as seen in Redis: next tick and recent ticks."""
-    return jsonify(cron_state(get_redis()))
+    return jsonify(cron_state(get_redis(), reveal=is_presenter()))

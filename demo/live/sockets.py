@@ -127,7 +127,7 @@ class LiveNamespace(GuardedNamespace):
             return _error("job: give {id: <job id>}")
         job_id = job_id[:101]  # longer than any job id: find_job says "no such job"
         try:
-            detail = state.job_detail(get_redis(), job_id)
+            detail = state.job_detail(get_redis(), job_id, reveal=is_presenter())
         except redis.RedisError:
             return _error("Redis is unavailable")
         except Exception:  # a job whose data cannot be read: still a clear answer
