@@ -6,6 +6,7 @@ viewer keep answering within bounds measured during the flood, and the web
 process's memory stays flat. Figures are printed as ``key=value``.
 """
 
+import json
 import threading
 import time
 
@@ -149,3 +150,30 @@ def test_a_flood_of_hellos_is_cut_off_and_everyone_else_stays_responsive(server,
     assert flooder.answers < 150 and flooder.received_bytes < 5_000_000
     assert memory_after - memory_before < MEMORY_GROWTH
     assert requests.get(server.base + "/healthz", timeout=5).status_code == 200
+
+
+def test_hellos_sent_together_get_one_answer_in_flight_and_the_newest_next(server, connection):
+    ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",
+                                     timeout=15)
+    assert ws.recv().startswith("0{")
+    ws.send("40/live,")
+    assert ws.recv().startswith("40/live,")
+    since = connection.xrevrange(keys.EVENTS_STREAM, count=400)[-1][0].decode()  # a replay of 399 events each
+    for n in range(15):  # within the connection's burst: none is refused
+        ws.send(f'42/live,{n}["hello",{{"since":"{since}"}}]')
+    acks, answers = [], 0
+    deadline = time.monotonic() + 30
+    while len(acks) < 15 and time.monotonic() < deadline:
+        frame = ws.recv()
+        if frame == "2":
+            ws.send("3")
+        elif frame.startswith('42/live,["delta"') or frame.startswith('42/live,["snapshot"'):
+            answers += 1
+        elif frame.startswith("43/live,"):
+            acks.append(json.loads(frame[frame.index("["):])[0])
+    ws.close()
+    modes = [ack["mode"] for ack in acks]
+    assert len(acks) == 15 and all(ack["ok"] for ack in acks)
+    assert modes.count("merged") >= 10, modes  # they came while the first was being answered
+    # One answer per hello that was not merged, plus one for the newest that waited: not one each.
+    assert 2 <= answers <= 15 - modes.count("merged") + 1 and answers <= 5
