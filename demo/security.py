@@ -216,9 +216,14 @@ _LOCAL = r"[A-Za-z0-9.!#$%&*+/=?^_{|}~-]"
 _ADDRESS = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@(?=[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
+#: What replaces a local part: an ellipsis, and a word joiner so that a line
+#: never breaks between it and the ``@``.
+MASK = "…\u2060"
+
+
 def mask_addresses(text):
     """``text`` with every email address's local part hidden: ``…@example.com``."""
-    return _ADDRESS.sub("…@", text) if isinstance(text, str) and "@" in text else text
+    return _ADDRESS.sub(MASK + "@", text) if isinstance(text, str) and "@" in text else text
 
 
 def mask_deep(value):
