@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 from html import escape
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -283,6 +284,8 @@ def _resolve_inline(token, ctx):
                 _to_html(child, missing_image(src, " ".join(alt.split())))
             elif new != src:
                 child.attrSet("src", new)
+            if options:  # Marp's keywords are settings, not alt text
+                child.children = [Token("text", "", 0, content=" ".join(alt.split()))]
             if options.get("width") or options.get("height"):
                 child.attrSet("style", ";".join(f"{k}:{options[k]}" for k in ("width", "height") if options.get(k)))
             if ctx.image_alt is None:
