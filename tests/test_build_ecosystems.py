@@ -320,3 +320,41 @@ def test_a_foreign_deck_copied_with_images_missing_still_builds(tmp_path):
     code, out, err = build_deck(tmp_path / "remark" / "remark-intro" / "index.md", "--out", tmp_path / "site")
     assert code == 0 and err.strip().endswith(":4") is False
     assert "missing image img/me.jpg (warning)" in err
+
+
+@pytest.mark.browser
+def test_vertical_slides_move_by_column_and_row_and_link_as_column_row(tmp_path, offline):  # noqa: F811
+    out, deck, _ = _build(DECKS / "reveal" / "reveal-md-demo" / "a.md", tmp_path)
+    page = open_deck(offline().new_page(), (out / "index.html").as_uri())
+
+    def where():
+        return page.evaluate("[location.hash, OMQ.deck.state().h, document.querySelector('.slide.present').innerText,"
+                             " document.querySelector('.slide-number').textContent]")
+
+    page.keyboard.press("ArrowRight")
+    assert where() == ["#/2", 1, "Bar", "2 / 3"]
+    page.keyboard.press("ArrowDown")
+    assert where() == ["#/2/2", 2, "Sub Bar", "2.2 / 3"]
+    page.keyboard.press("ArrowDown")  # the bottom of the column: stays
+    assert where()[0] == "#/2/2"
+    page.keyboard.press("ArrowRight")  # the next column's top
+    assert where() == ["#/3", 3, "The End.", "3 / 3"]
+    page.keyboard.press("ArrowLeft")  # the previous column's top, not the slide read before
+    assert where()[:2] == ["#/2", 1]
+    page.keyboard.press("ArrowUp")  # the top of a column: stays
+    assert where()[:2] == ["#/2", 1]
+    page.keyboard.press(" ")  # space reads on: down the column first
+    assert where()[:2] == ["#/2/2", 2]
+    page.evaluate("location.hash = '#/1'")
+    page.wait_for_function("OMQ.deck.state().h === 0")
+    page.evaluate("location.hash = '#/2/2'")  # a deep link: column 2, row 2
+    page.wait_for_function("OMQ.deck.state().h === 2")
+    page.keyboard.press("o")  # the overview lays the columns out side by side, arrows move by column and row
+    boxes = [page.locator(f"#slide-{n}").bounding_box() for n in (2, 3, 4)]
+    assert boxes[0]["x"] == boxes[1]["x"] and boxes[1]["y"] > boxes[0]["y"] and boxes[2]["x"] > boxes[0]["x"]
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    assert where()[:2] == ["#/3", 3]
+    SHOTS.mkdir(exist_ok=True)
+    page.keyboard.press("o")
+    page.screenshot(path=str(SHOTS / "vertical-overview.png"))
