@@ -186,8 +186,9 @@ def main():
     print(f"peer (markdown-it-py + Pygments HtmlFormatter on the same text, render only, no output, "
           f"warm, best of 3): {peer_s:.3f} s; full build / peer = {full_s / peer_s:.2f}")
     measured = {"full_s": full_s, "incremental_ms": incremental_ms, "runtime_kb": runtime_kb}
-    marp_keys = f"marp_s=unavailable vs_marp=unavailable marp_note={why.replace(' ', '_')!s}"
-    if entry:
+    if not entry:
+        marp_keys = "marp_s=unavailable vs_marp=unavailable marp_note=" + str(why).replace(" ", "_")
+    else:
         marp_s, ours_s = min(marp), min(ours_single)
         measured["vs_marp"] = ours_s / marp_s
         print("same deck as one file, whole processes, alternating: ours "
