@@ -116,9 +116,10 @@ def _sweep(client):
             continue
         url = rule.rule.replace("<path:path>", "")
         if "GET" in rule.methods:
-            for name in PARAMS:
-                for value in [quote(s, safe="") for s in STRINGS] + RAW:
-                    check("GET", f"{url}?{name}={value}")
+            for value in [quote(s, safe="") for s in STRINGS] + RAW:  # every parameter at once: each view reads its own
+                check("GET", f"{url}?" + "&".join(f"{name}={value}" for name in PARAMS))
+                if rule.endpoint == "pages.presenter_login":  # past the token check, to reach next
+                    check("GET", f"{url}?token=test-presenter-token&next={value}")
         if "POST" in rule.methods:
             for body in _bodies():
                 check("POST", url, data=body, content_type="application/json",
@@ -129,13 +130,13 @@ def _sweep(client):
 def test_no_route_answers_a_server_error_to_the_audience(app, client):
     client.get("/demo/submit")  # a visitor with a cookie, like a phone
     failures, sent = _sweep(client)
-    assert sent > 5000
+    assert sent > 3000
     assert failures == [], f"{len(failures)} of {sent} hostile requests got a server error:\n" + "\n".join(failures[:40])
 
 
 def test_no_route_answers_a_server_error_to_the_presenter(app, presenter_client):
     failures, sent = _sweep(presenter_client)
-    assert sent > 5000
+    assert sent > 3000
     assert failures == [], f"{len(failures)} of {sent} hostile requests got a server error:\n" + "\n".join(failures[:40])
 
 
