@@ -231,6 +231,11 @@ def mine(connection, who):
     return [i.decode() for i in connection.lrange(keys.AUDIENCE_MINE.format(who.id), 0, MINE_MAX - 1)]
 
 
+def owns(connection, job_id):
+    """Whether ``job_id`` is one of this request's visitor's recent jobs."""
+    return job_id in mine(connection, visitor())
+
+
 def submit(connection, func, *args, demo, **options):
     """Admit one job and enqueue it with the visitor's nickname; return (visitor, job).
 

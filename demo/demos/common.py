@@ -199,7 +199,9 @@ def job_status(job_id):
     job = find_job(connection, job_id)
     if job is None:
         raise Refused(404, f"no job with id {job_id[:100]!r} (it may have expired)")
-    return jsonify(describe(connection, job))
+    from .audience import owns  # audience builds on this module
+
+    return jsonify(describe(connection, job, reveal=is_presenter() or owns(connection, job.id)))
 
 
 def status_of(job):
@@ -208,8 +210,13 @@ def status_of(job):
     return getattr(status, "value", status) or ""
 
 
-def describe(connection, job):
-    """The JSON a demo page gets about ``job``."""
+def describe(connection, job, reveal=False):
+    """The JSON a demo page gets about ``job``.
+
+    Anyone may look a job up by its id (the dashboard shows ids): unless
+    ``reveal`` (the presenter, or the visitor who sent it), email addresses in
+    its result and error are masked.
+    """
     status = status_of(job)
     meta = job.meta or {}
     body = {
@@ -227,7 +234,7 @@ def describe(connection, job):
         body["result"] = _public(job.func_name, latest.return_value)
     elif latest is not None:
         body["error"] = (latest.exc_string or "")[-MAX_TRACEBACK:]
-    if not is_presenter():  # anyone may look up a job by its id: no addresses for the audience
+    if not reveal:
         body["result"], body["error"] = mask_deep(body["result"]), mask_deep(body["error"])
     return body
 

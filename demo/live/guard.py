@@ -182,7 +182,7 @@ class GuardedNamespace(Namespace):
         if event == "disconnect":
             return super().trigger_event(event, *args)
         if event == "connect":
-            sid, environ = args[0], args[1]
+            environ = args[1]
             if environ.get(FLOODED):
                 return False  # refused: this connection flooded; a new one starts afresh
             self._limit(environ)
