@@ -47,8 +47,8 @@ def sign_in(app, user_agent=None):
 class Deck:
     """A Socket.IO test client on /deck with what it received, in order."""
 
-    def __init__(self, app, http_client):
-        self.sio = socketio.test_client(app, namespace=NS, flask_test_client=http_client)
+    def __init__(self, app, http_client, auth=None):
+        self.sio = socketio.test_client(app, namespace=NS, flask_test_client=http_client, auth=auth)
         self.messages = []
 
     def pull(self):
@@ -80,8 +80,8 @@ def sockets(app):
     """Factory: ``sockets()`` for an audience socket, ``sockets(http_client)`` for a given session."""
     made = []
 
-    def make(http_client=None):
-        deck = Deck(app, http_client or app.test_client())
+    def make(http_client=None, auth=None):
+        deck = Deck(app, http_client or app.test_client(), auth)
         made.append(deck)
         return deck
 
@@ -273,6 +273,18 @@ def test_a_driver_with_a_socket_keeps_its_seat_against_a_new_sign_in(app, presen
         "ok": False, "error": "the laptop session drives: take over to drive", "role": "standby",
         "holder": "laptop", "state": phone.state()}
     assert presenter.move(1, 1)["ok"] is True
+
+
+def test_the_page_says_what_it_runs_on(app, sockets):
+    phone = sockets(sign_in(app), auth={"device": "phone"})  # a touch screen the size of a phone
+    assert phone.role() == "driver"
+    laptop = sockets(sign_in(app, PHONE), auth={"device": "laptop"})  # whatever its user agent says
+    assert laptop.of("driver")[-1]["holder"] == "phone"
+    laptop.emit("takeover")
+    assert phone.of("driver")[-1]["role"] == "standby"
+    phone.sio.disconnect(NS)
+    phone.sio.connect(NS, auth={"device": "bogus"})  # not a device: the sign-in's guess stands
+    assert phone.of("driver")[-1]["holder"] == "laptop"
 
 
 def test_an_older_session_takes_a_seat_only_after_the_driver_has_been_gone_a_while(app, sockets):

@@ -119,27 +119,37 @@ class MoveError(ValueError):
 
 # --- the deck's shape, from the built site's deck.json -----------------------
 
-_shapes = {}
+_decks = {}
 
 
-def deck_shape(site_dir):
-    """``[fragments per slide, ...]`` of the built deck, or None without deck.json."""
+def deck_outline(site_dir):
+    """``[(fragments, widgets, title), ...]`` per slide of the built deck, or None without deck.json.
+
+    Read once per change of the file (its mtime), whoever asks.
+    """
     path = Path(site_dir) / "deck.json"
     try:
         stamp = os.stat(path).st_mtime_ns
     except OSError:
         return None
-    cached = _shapes.get(str(path))
+    cached = _decks.get(str(path))
     if cached and cached[0] == stamp:
         return cached[1]
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        shape = [(int(s.get("fragments", 0)), tuple(s.get("widgets") or ())) for s in data["slides"]]
+        outline = [(int(s.get("fragments", 0)), tuple(s.get("widgets") or ()), str(s.get("title") or ""))
+                   for s in data["slides"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         current_app.logger.warning("cannot read %s; deck moves are checked against caps only", path)
         return None
-    _shapes[str(path)] = (stamp, shape)
-    return shape
+    _decks[str(path)] = (stamp, outline)
+    return outline
+
+
+def deck_shape(site_dir):
+    """``[(fragments, widgets), ...]`` per slide of the built deck, or None without deck.json."""
+    outline = deck_outline(site_dir)
+    return None if outline is None else [(fragments, widgets) for fragments, widgets, _ in outline]
 
 
 def validate_move(data, shape):
@@ -331,6 +341,10 @@ class DeckNamespace(Namespace):
             connection = get_redis()
             holder = None
             if presenter_id:
+                # The page knows best what it runs on (a touch screen the size of a phone).
+                device = auth.get("device") if isinstance(auth, dict) else None
+                if device in ("phone", "laptop"):
+                    session["presenter_device"] = device  # this socket's copy of the session
                 join_room(keys.DECK_PRESENTER_ROOM.format(self.deck, presenter_id))
                 self.presence.arrive(connection, presenter_id, request.sid,
                                      current_app.config["DECK_PRESENCE_TTL"])
