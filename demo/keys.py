@@ -157,3 +157,8 @@ DECK_REMOTE_EVENT = "remote"
 #: String: a one-time code of the phone remote's QR, by its SHA-256; the value
 #: is the presenter id that made it. Expires after ``DEMO_REMOTE_CODE_TTL``.
 REMOTE_CODE = PREFIX + "remote:code:{0}"
+
+#: String: the job one try of a visitor's submission made (``omq:audience:request:
+#: <visitor id>:<request id>``), so a phone that lost the answer and sends the
+#: same submission again gets the same job instead of a second one.
+AUDIENCE_REQUEST = PREFIX + "audience:request:{0}:{1}"
