@@ -287,6 +287,13 @@ TEXT_SIZES = """(h) => {
 }"""
 
 
+SWIPE = """([x0, y0, x1, y1]) => {
+  const el = document.querySelector('.deck'), touch = (x, y) => new Touch({identifier: 1, target: el, clientX: x, clientY: y});
+  el.dispatchEvent(new TouchEvent('touchstart', {touches: [touch(x0, y0)], changedTouches: [touch(x0, y0)], bubbles: true}));
+  el.dispatchEvent(new TouchEvent('touchend', {touches: [], changedTouches: [touch(x1, y1)], bubbles: true}));
+}"""
+
+
 def test_a_phone_held_upright_reads_every_slide_of_the_talk_and_opens_every_demo(serve, real_site, browser):
     server = serve(workers=0, env=_env(real_site))
     phone = audience(browser, server, **PHONE)
@@ -316,6 +323,12 @@ def test_a_phone_held_upright_reads_every_slide_of_the_talk_and_opens_every_demo
             demo.close()
             opened += 1
     assert opened == sum(len(info["widgets"]) for info in outline) >= 8
+    # Up and down scrolls a long slide; sideways moves (the audience's own step pauses following).
+    phone.evaluate("OMQ.deck.goTo(0, 0)")
+    phone.evaluate(SWIPE, [200, 600, 200, 250])
+    expect(slide(phone, 1)).to_have_class(PRESENT)
+    phone.evaluate(SWIPE, [320, 400, 60, 400])
+    expect(slide(phone, 2)).to_have_class(PRESENT)
     expect(phone.get_by_role("link", name="Send a job")).to_have_attribute("href", f"{server.base}/demo/submit")
     expect(phone.get_by_role("link", name="Dashboard")).to_have_attribute("href", f"{server.base}/dashboard")
 
