@@ -407,7 +407,7 @@
       ] : [
         'S opens the speaker view: notes, next step, timer, the phone remote.',
         '? lists every key; B blacks the screen.',
-        'Your steps drive every phone in the room.'
+        'When you drive, your steps move every phone in the room.'
       ]).forEach(function (line) { make('li', '', list, line); });
       var row = make('div', 'live-hint-a', box);
       if (speaker && !phone) button('live-hint-remote', row, 'Show the phone remote', function () { close(); showRemote(); });
