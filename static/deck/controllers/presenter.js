@@ -115,10 +115,10 @@
         }
         next.classList.toggle('end', h >= state.count);
         label.textContent = more ? 'Next: step ' + (f + 1) + ' of ' + (state.fragments + 1) :
-          h < state.count ? 'Next: slide ' + (h + 1) : 'Next';
+          h < state.count ? 'Next: slide ' + deck.label(h) : 'Next';
         var source = deck.slides[state.h].querySelector('.notes');
         notes.innerHTML = source ? source.innerHTML : '<p class="p-none">No notes for this slide.</p>';
-        count.textContent = 'Slide ' + (state.h + 1) + ' / ' + state.count +
+        count.textContent = 'Slide ' + deck.label(state.h) + ' / ' + (deck.vertical ? deck.columns : state.count) +
           (state.fragments ? ' · step ' + (state.f + 1) + ' of ' + (state.fragments + 1) : '');
         if (plan.length) tick();
       },
