@@ -17,6 +17,7 @@ import requests
 
 from conftest import ROOT, ServeProcess
 from slidekit import build
+from test_follow_browser import PRESENT, VISIBLE, WAIT
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect  # noqa: E402
@@ -24,9 +25,6 @@ from playwright.sync_api import expect  # noqa: E402
 pytestmark = pytest.mark.browser
 
 DECK = Path(__file__).parent / "decks" / "room"
-PRESENT = re.compile(r"\bpresent\b")
-VISIBLE = re.compile(r"\bvisible\b")
-WAIT = 15_000  # ms: generous for a loaded machine; nothing here measures speed
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 
