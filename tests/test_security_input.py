@@ -36,9 +36,10 @@ JSON_VALUES = [f"{HUGE}", f"-{HUGE}", "1e400", "-1e400", "NaN", "Infinity", "-In
                json.dumps({"op": "pause", "queue": "low"}), json.dumps(["a", "b"])]
 #: Every field any view or event reads from a body.
 FIELDS = ["kind", "seconds", "language", "code", "name", "to", "note", "delay", "at", "fail_times", "batch",
-          "legs", "workers", "count", "op", "job", "queue", "id", "since", "seq", "h", "f", "panel", "demo"]
+          "legs", "workers", "count", "op", "job", "queue", "id", "since", "seq", "h", "f", "panel", "demo",
+          "request"]
 #: Every query parameter any view reads, and one none reads.
-PARAMS = ["embed", "big", "next", "token", "demo", "since", "presenter", "x"]
+PARAMS = ["embed", "big", "next", "token", "code", "demo", "since", "presenter", "x"]
 ACCEPTS = ["application/json", "text/html", "*/*;q=nan", "application/json;q=1e400", ""]
 
 

@@ -19,6 +19,7 @@ from ..extensions import socketio
 from ..security import loads, mask_deep, printable
 from ..talk.presenter import is_presenter
 from . import bp
+from .line import place_in_line
 
 #: Every demo, in the order of the talk: (name, title, one-line summary).
 DEMOS = (
@@ -229,6 +230,8 @@ def describe(connection, job, reveal=False):
     if status == "scheduled":
         scheduled = ScheduledJobRegistry(job.origin, connection=connection).get_scheduled_time(job)
         body["scheduled_for"] = scheduled.timestamp() if scheduled else None
+    elif status == "queued":
+        body.update(place_in_line(connection, job.id, job.origin))  # a page that reconnects learns it again
     latest = job.latest_result()
     if latest is not None and latest.type == latest.Type.SUCCESSFUL:
         body["result"] = _public(job.func_name, latest.return_value)
