@@ -141,3 +141,12 @@ DECK_MOVE_EVENT = "move"
 #: Client -> server: a presenter session takes the driver's seat explicitly
 #: (acked). A presenter socket claims the seat on connect when nobody holds it.
 DECK_TAKEOVER_EVENT = "takeover"
+
+# --- faults: nothing lost between taking a job and starting it (demo/live/dequeue.py)
+
+#: List of the job ids one worker has taken off a queue and not yet settled:
+#: ``HELD.format(worker name)``. The claim moves an id here in one step.
+HELD = PREFIX + "held:{0}"
+
+#: Set of the worker names that have a holding list, for recovery to find them.
+HOLDERS = PREFIX + "holders"

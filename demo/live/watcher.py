@@ -277,7 +277,7 @@ def _lane_after(event):
     if kind == "retry":
         return "scheduled" if event.get("at") else "queued"
     if kind == "abandoned":
-        return "queued" if event.get("outcome") == "retried" else "failed"
+        return "queued" if event.get("outcome") in ("retried", "requeued") else "failed"
     return _EVENT_LANE.get(kind)
 
 
