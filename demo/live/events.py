@@ -29,6 +29,7 @@ TYPES = (
     "deleted",    # deleted by the presenter
     "abandoned",  # its worker died holding it (``outcome``: requeued, retried or failed)
     "seen",       # noticed by reconciliation (e.g. run by a plain ``rq worker``)
+    "vanished",   # gone from Redis behind our back (rq empty, RQ's delete, its TTL): noticed by reconciliation
     # about a whole queue (``queue`` field, no job), written by presenter actions
     "emptied",    # the queue was emptied
     "paused",     # our workers skip the queue
