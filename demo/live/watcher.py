@@ -38,6 +38,10 @@ LOCK_TTL = 10
 #: Most events one delta carries; a bigger burst goes out as several deltas.
 MAX_BATCH = 2000
 
+#: Longest blocking read of the stream (seconds): the watcher's client times
+#: out past this plus the web tier's command timeout.
+WATCHER_BLOCK = 1.0
+
 #: Seconds between two worker lists sent to clients. Under a burst every
 #: delta changes some worker; sending the list with each would double the
 #: bytes every viewer receives and parses. The last change is always sent.
@@ -102,7 +106,7 @@ class Watcher:
                 self._loop_once()
                 backoff = 0.2
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-                self._set_redis_ok(False, str(exc))
+                self._set_redis_ok(False, exc)
                 self.socketio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
             except Exception:  # a bad event must never stop the watcher
@@ -133,14 +137,16 @@ class Watcher:
             return True
         return False
 
-    def _set_redis_ok(self, ok, reason=""):
+    def _set_redis_ok(self, ok, exc=None):
         if ok != self.redis_ok:
             if not ok:
-                log.warning("watcher: Redis is unavailable (%s); retrying", reason)
+                log.warning("watcher: Redis is unavailable (%s); retrying", exc)
             elif self.redis_ok is False:
                 log.info("watcher: Redis is back")
             self.redis_ok = ok
-            self._emit(keys.STATUS_EVENT, {"redis": ok, "reason": reason if not ok else ""})
+            # The exception's class only: its text names the host and port.
+            reason = exc.__class__.__name__ if exc is not None else ""
+            self._emit(keys.STATUS_EVENT, {"redis": ok, "reason": reason})
 
     def _prime(self):
         """Start after the newest event, knowing the jobs already shown."""
@@ -161,7 +167,7 @@ class Watcher:
         wake = self._next_reconcile
         if self._workers_due:
             wake = min(wake, self._workers_at + WORKERS_INTERVAL)
-        wait_ms = int(max(1, min(1000, (wake - now) * 1000)))
+        wait_ms = int(max(1, min(WATCHER_BLOCK * 1000, (wake - now) * 1000)))
         woken = events.read_blocking(self.connection, self.last_sent, block_ms=wait_ms, count=1)
         if woken:
             # Hold the batch open until the client-facing interval has passed.
