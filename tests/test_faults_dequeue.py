@@ -225,3 +225,26 @@ def test_random_kills_of_busy_workers_lose_nothing(connection, redis_url):
         assert status != JobStatus.FINISHED or job.id in ran
         assert _everywhere(connection, job.id) == []
     assert kills == 20
+
+
+def test_serves_supervisor_puts_the_job_back_as_soon_as_it_sees_the_death(connection, redis_url, tmp_path):
+    """The path ``serve`` takes: its supervisor notices the death and settles the job."""
+    from demo.runtime.supervisor import Child, Supervisor
+
+    (job,) = _batch(connection, 1)
+    supervisor = Supervisor(redis_url, QUEUES, tmp_path / "logs")
+    name = f"supervised-{uuid.uuid4().hex[:6]}"
+    argv = [sys.executable, str(SCRIPT), "--redis-url", redis_url, "--name", name, "--moment", "taken",
+            "--queues", ",".join(QUEUES)]
+    child = supervisor.add(Child(name, argv, kind="fork"))
+    try:
+        child.process.wait(60)
+        died = time.monotonic()
+        supervisor.check()  # serve runs this every 0.5 s
+        settled = time.monotonic() - died
+        assert _everywhere(connection, job.id) == ["queue default"]
+        (event,) = [e for e in events.since(connection, "0-0") if e["type"] == "abandoned"]
+        assert event["outcome"] == "requeued" and "signal 9" in event["info"]
+    finally:
+        supervisor.stop(timeout=10)
+    print(f"settled {settled * 1000:.0f} ms after the death was seen")

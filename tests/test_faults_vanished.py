@@ -113,4 +113,6 @@ def test_dashboards_drop_vanished_cards_without_a_reload(new_page, serve, connec
         for job in (*waiting, done, expiring):
             expect(card(page, job)).to_have_count(0, timeout=WAIT)
         expect(page.locator('.queue[data-queue="low"] .lane-queued .lane-count')).to_have_text("0")
-    assert time.monotonic() - started < 15
+    took = time.monotonic() - started
+    assert took < 15
+    print(f"vanished cards gone from both pages {took:.1f} s after rq empty and the delete")
