@@ -199,15 +199,18 @@ class Holding:
             return found
 
     def wait(self, timeout):
-        """Arm the doorbell if needed (False: armed now, claim again) else wait; the keys that changed."""
+        """Wait up to ``timeout`` for a change; return the keys that changed.
+
+        The first call only arms the doorbell and returns ``{"*"}``: the
+        caller claims once more, so nothing pushed before the bell was armed
+        is missed.
+        """
         if not self.doorbell.armed:
             try:
                 self.doorbell.arm()
             except redis.ResponseError as exc:
                 log.warning("Redis refused CLIENT TRACKING (%s): using RQ's BLPOP dequeue", exc)
                 self._usable = False
-            except (redis.ConnectionError, redis.TimeoutError):
-                raise
             return {"*"}
         return self.doorbell.wait(timeout)
 

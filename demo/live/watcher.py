@@ -282,7 +282,6 @@ class Watcher:
             pipe.execute()
         # Remembered when the watcher reads them back from the stream.
 
-
     def _publish_vanished(self, candidates, horizon_key):
         """``vanished`` events for shown cards whose job no longer exists.
 
