@@ -164,18 +164,29 @@ def test_a_worker_stopped_right_after_taking_a_job_gives_it_back(connection, red
     assert [e["type"] for e in events.since(connection, "0-0")] == ["enqueued"] * 4  # quietly: it never left
 
 
-def test_an_idle_worker_wakes_at_once_for_a_job_on_any_queue(connection, redis_url):
-    """The doorbell: an idle worker blocks, and a push to any of its queues wakes it."""
+def test_the_doorbell_rings_for_a_push_by_any_writer_and_names_the_queue(connection):
+    """An idle worker blocks on the bell; plain RQ's enqueue (no event of ours) rings it."""
+    bell = dequeue.Doorbell(connection, [Queue(q, connection=connection).key for q in QUEUES] + [keys.PAUSED_QUEUES])
+    bell.arm()
+    try:
+        assert bell.wait(0.2) == set()  # nothing happened: it waited, it did not poll
+        Queue("low", connection=connection).enqueue(jobs.noop)
+        assert "rq:queue:low" in bell.wait(10)
+        connection.sadd(keys.PAUSED_QUEUES, "high")
+        assert keys.PAUSED_QUEUES in bell.wait(10)
+    finally:
+        bell.close()
+
+
+def test_an_idle_worker_takes_a_job_pushed_to_any_of_its_queues(connection, redis_url):
     process = subprocess.Popen([sys.executable, "-m", "demo", "worker", "--redis-url", redis_url, "--kind", "simple",
                                 "--name", "idle", "--queues", ",".join(QUEUES)],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(lambda: connection.exists("rq:worker:idle"), 20, message="the worker to start")
         for queue in ("low", "high", "default"):
-            time.sleep(1.5)  # long enough to be blocked, not polling
-            job = enqueue(connection, jobs.noop, queue=queue)
-            wait_for(lambda: job.get_status() == JobStatus.FINISHED, 1.0, 0.01,
-                     f"the idle worker to run a job on {queue} within 1 s")
+            job = Queue(queue, connection=connection).enqueue(jobs.noop)
+            wait_for(lambda: job.get_status() == JobStatus.FINISHED, 20, 0.05, f"the idle worker to run a job on {queue}")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)

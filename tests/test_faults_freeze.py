@@ -72,10 +72,10 @@ def test_a_frozen_redis_is_reported_fast_and_everyone_recovers_with_nothing_miss
         expect(page.locator(".conn")).to_have_text("Redis unavailable")
         seen_within = time.monotonic() - frozen_at
         snapshot, took = _timed(lambda: requests.get(server.base + "/api/snapshot", timeout=10))
-        assert snapshot.status_code == 503 and "Redis is unavailable" in snapshot.json()["error"] and took < 3.0
+        assert snapshot.status_code == 503 and "Redis is unavailable" in snapshot.json()["error"] and took < 4.0
         snapshot_took = took
         ack, took = _hello(server.base)
-        assert ack == {"ok": False, "error": "Redis is unavailable"} and took < 3.0
+        assert ack == {"ok": False, "error": "Redis is unavailable"} and took < 4.0
         hello_took = took
         health, took = _timed(lambda: requests.get(server.base + "/healthz", timeout=10))
         assert health.status_code == 503 and took < 2.0, took
