@@ -15,7 +15,7 @@
 import { MAX_BUFFERED, idCompare, mark } from "./util.js";
 
 export var HELLO_INTERVAL = 1000;   // ms between two hellos, at least
-export var HELLO_TIMEOUT = 15000;   // ms without an answer before asking again
+export var HELLO_TIMEOUT = 5000;    // ms without an answer before asking again (it takes milliseconds)
 
 export function Connection(dash) {
   this.dash = dash;
