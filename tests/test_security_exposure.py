@@ -48,8 +48,7 @@ def test_healthz_tells_the_audience_states_and_the_presenter_everything(client, 
     assert not _numbers_like_ports_or_pids(json.dumps(audience), worker.pid)
     presenter = presenter_client.get("/healthz").get_json()
     assert presenter["redis"]["url"].startswith("redis://127.0.0.1:") and presenter["redis"]["version"]
-    assert presenter["workers"] == [{"name": worker.name, "pid": worker.pid, "hostname": worker.hostname,
-                                     "state": "idle"}]
+    assert presenter["workers"] == [{"name": worker.name, "pid": worker.pid, "state": "idle"}]
 
 
 def test_the_snapshot_over_http_shows_the_audience_no_pids_and_nobody_a_hostname(client, presenter_client, worker):

@@ -2,10 +2,9 @@
 
 import redis
 from flask import Blueprint, current_app, jsonify, request
-from rq import Worker
 
 from . import actions, events, state
-from ..db import get_redis, redact_url
+from ..db import get_health_redis, get_redis, redact_url
 from ..talk.presenter import is_presenter, presenter_required
 
 bp = Blueprint("api", __name__)
@@ -16,23 +15,24 @@ def healthz():
     """Redis and the workers are up (503 when Redis is down), and the version.
 
     The audience learns states only; the presenter also gets the Redis URL
-    (password redacted) and version, and each worker's name, pid and host.
+    (password redacted) and version, and each worker's name and pid.
     """
     presenter = is_presenter()
     body = {"version": current_app.config["VERSION"], "redis": {"ok": False}, "workers": []}
     if presenter:
         body["redis"]["url"] = redact_url(current_app.config["REDIS_URL"])
     try:
-        connection = get_redis()
-        connection.ping()
+        # Its own short-timeout client, and no RQ Worker objects: building one
+        # raises its client's socket timeout to minutes (RQ's _set_connection).
+        connection = get_health_redis()
+        version = connection.info("server").get("redis_version")
         body["redis"]["ok"] = True
-        workers = Worker.all(connection=connection)
+        workers = state.read_workers(connection)
         if presenter:
-            body["redis"]["version"] = connection.info("server").get("redis_version")
-            body["workers"] = [{"name": w.name, "pid": w.pid, "hostname": w.hostname, "state": str(w.get_state())}
-                               for w in workers]
+            body["redis"]["version"] = version
+            body["workers"] = [{"name": w["name"], "pid": w["pid"], "state": w["state"]} for w in workers]
         else:
-            body["workers"] = [{"state": str(w.get_state())} for w in workers]
+            body["workers"] = [{"state": w["state"]} for w in workers]
     except redis.RedisError as exc:
         body["redis"]["error"] = exc.__class__.__name__
         return jsonify(body), 503
