@@ -3,8 +3,9 @@
 ``/live`` is the dashboard: everyone may read; only the presenter's session
 may act. A client says ``hello`` with the last event id it has (or none) and
 gets either the events it missed (at most HELLO_REPLAY_MAX) or a fresh
-snapshot. One hello per connection is answered at a time: another that
-arrives meanwhile waits, and only the newest of those is answered next.
+snapshot, then the ack. One hello per connection is answered at a time:
+those that arrive meanwhile wait, only the newest of them is answered next,
+and each is acked after that answer.
 Events are rate-limited per connection (``guard.GuardedNamespace``).
 """
 
@@ -53,14 +54,27 @@ def _queue_names():
 
 
 class _Hellos:
-    """A connection's hellos: whether one is being answered, and the newest waiting."""
+    """A connection's hellos: whether one is being answered, and the next answer's waiters."""
 
     KEY = "omq.hellos"  # in the connection's environ: gone with the connection
 
     def __init__(self):
         self.lock = threading.Lock()
         self.busy = False
-        self.waiting = None
+        self.waiting = None  # the newest hello that came while one was being answered
+        self.next = None  # the _Round its waiters wait on
+
+
+class _Round:
+    """One answer to come, for every hello merged into it; set once it is sent."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.ack = {"ok": False, "error": "the catch-up could not be sent; say hello again"}
+
+
+#: Longest a merged hello waits for the answer that covers it (seconds).
+MERGED_WAIT = 30
 
 
 class LiveNamespace(GuardedNamespace):
@@ -71,29 +85,41 @@ class LiveNamespace(GuardedNamespace):
     def on_hello(self, data=None):
         """Send what the client misses: a replay after its id, or a snapshot.
 
-        While this connection's previous hello is being answered, this one
-        only waits (acked as ``merged``); when that answer is out, the newest
-        waiting hello is answered. A flood of hellos costs one answer at a
-        time per connection, never one each.
+        One hello per connection is answered at a time. One that comes
+        meanwhile is merged: the newest of them is answered once the current
+        answer is out, and each merged hello is acked after that answer (so
+        a client's ack still comes after its catch-up). A flood of hellos
+        costs one answer at a time per connection, never one each.
         """
         hellos = request.environ.setdefault(_Hellos.KEY, _Hellos())
         with hellos.lock:
             if hellos.busy:
                 hellos.waiting = data if isinstance(data, dict) else {}
-                return {"ok": True, "mode": "merged"}
-            hellos.busy = True
+                hellos.next = hellos.next or _Round()
+                merged = hellos.next
+            else:
+                hellos.busy, merged = True, None
+        if merged is not None:
+            merged.done.wait(MERGED_WAIT)
+            return dict(merged.ack, merged=True)
+        current = None
         try:
             ack = self._answer_hello(data)
             while True:
                 with hellos.lock:
                     data, hellos.waiting = hellos.waiting, None
-                    if data is None:
+                    current, hellos.next = hellos.next, None
+                    if current is None:
                         hellos.busy = False
                         return ack
-                self._answer_hello(data)
+                current.ack = self._answer_hello(data)
+                current.done.set()
         except BaseException:
-            with hellos.lock:
-                hellos.busy, hellos.waiting = False, None
+            with hellos.lock:  # the answer failed: free this connection's hellos, wake whoever waits
+                pending, hellos.busy, hellos.waiting, hellos.next = hellos.next, False, None, None
+            for round_ in (current, pending):
+                if round_ is not None:
+                    round_.done.set()
             raise
 
     def _answer_hello(self, data):
