@@ -169,8 +169,10 @@ def bench(work="noop"):
     """One unit of a processes-vs-threads run; returns the pid that ran it.
 
     ``noop`` shows a worker's own overhead per job (a fork each time, or
-    none); ``sleep`` waits 50 ms like an I/O call; ``cpu`` hashes for a
-    fixed number of rounds.
+    none); ``sleep`` waits 50 ms like an I/O call (and lets other threads
+    run meanwhile); ``cpu`` hashes for a fixed number of rounds, tens of
+    milliseconds of pure Python that holds the GIL throughout (SHA-256 of 32
+    bytes never releases it).
     """
     import hashlib
     import os
@@ -179,7 +181,7 @@ def bench(work="noop"):
         time.sleep(0.05)
     elif work == "cpu":
         digest = b"omq"
-        for _ in range(20_000):
+        for _ in range(150_000):
             digest = hashlib.sha256(digest).digest()
     elif work != "noop":
         raise ValueError(f"unknown work {work!r}; one of {', '.join(BENCH_WORK)}")

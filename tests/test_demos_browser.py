@@ -134,18 +134,25 @@ def test_workers_runs_side_by_side_and_the_presenter_scales(new_page, serve):
     page.fill("#batch", "10")
     page.click("#run")
     legs = page.locator("#results .leg")
-    expect(legs).to_have_count(3, timeout=WAIT)
-    expect(page.locator('#results .leg[data-state="done"]')).to_have_count(3, timeout=60_000)
-    for n in range(3):
+    expect(legs).to_have_count(4, timeout=WAIT)
+    expect(page.locator('#results .leg[data-state="done"]')).to_have_count(4, timeout=90_000)
+    for n in range(4):
         expect(legs.nth(n).locator(".rate")).to_have_text(re.compile(r"^\d+(\.\d)? jobs/s$"))
+    # Each column says what it is, as the speaker says it; the pids wait behind "details".
+    expect(legs.locator(".label")).to_have_text(["A: one forking worker", "B: one simple worker",
+                                                 "C: 4 forking workers", "D: 16 threads in one process"])
     expect(legs.nth(0)).to_contain_text("10 processes ran them")
     expect(legs.nth(1)).to_contain_text("1 process ran them")
+    expect(legs.nth(3)).to_contain_text("1 process ran them")
+    expect(legs.nth(3).locator("details span")).not_to_be_visible()
     # The audience saw the same run, pushed live.
-    expect(audience.locator('#results .leg[data-state="done"]')).to_have_count(3, timeout=WAIT)
+    expect(audience.locator('#results .leg[data-state="done"]')).to_have_count(4, timeout=WAIT)
+    expect(audience.locator("#workers")).not_to_be_visible()  # worker names and pids: behind "details"
 
     page.fill("#scale-count", "2")
     page.click("#scale")
     expect(page.locator("#scale-message")).to_have_text("serve will keep 2 fork workers")
+    page.click("#worker-details summary")
     expect(page.locator('#workers tr[data-worker^="omq.fork."]')).to_have_count(2, timeout=WAIT)
     assert page.script_errors == [] and audience.script_errors == []
 
