@@ -170,19 +170,18 @@ def bench(work="noop"):
 
     ``noop`` shows a worker's own overhead per job (a fork each time, or
     none); ``sleep`` waits 50 ms like an I/O call (and lets other threads
-    run meanwhile); ``cpu`` hashes for a fixed number of rounds, tens of
-    milliseconds of pure Python that holds the GIL throughout (SHA-256 of 32
-    bytes never releases it).
+    run meanwhile); ``cpu`` does a fixed amount of pure-Python arithmetic,
+    tens of milliseconds that hold the GIL throughout (unlike hashlib, whose
+    C code may let other threads run).
     """
-    import hashlib
     import os
 
     if work == "sleep":
         time.sleep(0.05)
     elif work == "cpu":
-        digest = b"omq"
-        for _ in range(150_000):
-            digest = hashlib.sha256(digest).digest()
+        total = 0
+        for i in range(3_000_000):
+            total += i * i
     elif work != "noop":
         raise ValueError(f"unknown work {work!r}; one of {', '.join(BENCH_WORK)}")
     return os.getpid()

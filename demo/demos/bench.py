@@ -59,8 +59,9 @@ def leg_timeout(batch):
 class Run:
     """One run: its legs, executed in order by ``execute()`` (a background task)."""
 
-    def __init__(self, redis_url, batch, work, legs, log_dir, push=lambda run: None):
+    def __init__(self, redis_url, batch, work, legs, log_dir, push=lambda run: None, queue=keys.BENCH_QUEUE):
         self.redis_url, self.batch, self.work, self.log_dir, self.push = redis_url, batch, work, Path(log_dir), push
+        self.queue = queue
         self.id = uuid.uuid4().hex[:8]
         self.legs = [{"kind": leg["kind"], "workers": leg["workers"], "state": "waiting", "done": 0}
                      for leg in legs]
@@ -105,7 +106,7 @@ class Run:
     # -- one leg -------------------------------------------------------------------
 
     def _leg(self, leg):
-        queue = Queue(keys.BENCH_QUEUE, connection=self.connection)
+        queue = Queue(self.queue, connection=self.connection)
         queue.empty()  # leftovers of an interrupted run must not be timed
         leg["state"] = "starting workers"
         self.push(self.as_dict())
@@ -131,7 +132,7 @@ class Run:
     def _spawn(self, kind, name, threads=None):
         self.log_dir.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "demo", "worker", "--redis-url", self.redis_url, "--kind", kind,
-                "--queues", keys.BENCH_QUEUE, "--name", name, "--parent-pid", str(os.getpid()),
+                "--queues", self.queue, "--name", name, "--parent-pid", str(os.getpid()),
                 *(["--threads", str(threads)] if threads else [])]
         with open(self.log_dir / "bench.log", "ab") as out:
             return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
