@@ -23,7 +23,7 @@
   function showRun(run) {
     current = run;
     var title = document.getElementById("run-title");
-    title.textContent = "Run " + run.id + ": " + run.batch + " " + WORK[run.work] + " · " + run.state +
+    title.textContent = run.batch + " " + WORK[run.work] + " · " + run.state +
       (run.error ? " (" + run.error + ")" : "");
     var results = OMQ.clear(document.getElementById("results"));
     var best = Math.max.apply(null, run.legs.map(function (l) { return l.jobs_per_second || liveRate(l) || 0; }).concat([1]));
