@@ -309,3 +309,104 @@ def test_the_first_slide_states_the_budget_the_timings_add_up_to(main_slides):
     mine = sum(_seconds(s) for s in main_slides if TIMING.search(s["notes"]))
     stated = re.search(r"add up to\s+(\d+) minutes", main_slides[0]["notes"])
     assert stated and int(stated.group(1)) == round(mine / 60)
+
+
+# --------------------------------------------------------------------------- in a browser
+
+#: JavaScript run on every step: what is wrong with the slide on screen.
+INSPECT = r"""
+(tolerance) => {
+  const slide = document.querySelector('.slides > .slide.present');
+  if (!slide) return ['no slide is shown'];
+  const box = slide.getBoundingClientRect();
+  const k = box.width / slide.offsetWidth;
+  const problems = [];
+  const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+    ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+  const clipping = ['auto', 'scroll', 'hidden', 'clip'];
+  for (const el of [slide, ...slide.querySelectorAll('*')]) {
+    if (el.closest('.notes')) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'none') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (el !== slide && (r.left < box.left - tolerance || r.top < box.top - tolerance ||
+        r.right > box.right + tolerance || r.bottom > box.bottom + tolerance)) {
+      problems.push(`${name(el)} sticks out of the slide by ` +
+        `${Math.round(Math.max(box.left - r.left, box.top - r.top, r.right - box.right, r.bottom - box.bottom) / k)} px`);
+    }
+    if (clipping.includes(style.overflowX) && el.scrollWidth > el.clientWidth + tolerance) {
+      problems.push(`${name(el)} hides ${el.scrollWidth - el.clientWidth} px of its content to the right`);
+    }
+    if (clipping.includes(style.overflowY) && el.scrollHeight > el.clientHeight + tolerance) {
+      problems.push(`${name(el)} hides ${el.scrollHeight - el.clientHeight} px of its content below`);
+    }
+  }
+  for (const img of slide.querySelectorAll('img')) {
+    if (img.hidden || getComputedStyle(img).display === 'none') continue;  // e.g. ::qr before its server answers
+    if (!img.complete || img.naturalWidth === 0) problems.push(`image ${img.getAttribute('src')} did not load`);
+    const r = img.getBoundingClientRect();
+    if (r.width / k < 200 || r.height / k < 100) problems.push(`image ${img.getAttribute('src')} is drawn ` +
+      `${Math.round(r.width / k)}x${Math.round(r.height / k)}, too small to read`);
+  }
+  for (const qr of slide.querySelectorAll('figure.qr')) {
+    const placeholder = qr.querySelector('.qr-offline');
+    if (!placeholder || getComputedStyle(placeholder).display === 'none' || placeholder.offsetHeight < 60) {
+      problems.push('the QR code shows no offline placeholder');
+    }
+  }
+  for (const widget of slide.querySelectorAll('.widget')) {
+    const placeholder = widget.querySelector('.widget-offline');
+    if (widget.querySelector('iframe')) problems.push(`widget ${widget.dataset.widget} made a frame with no server`);
+    if (!placeholder || getComputedStyle(placeholder).display === 'none' || placeholder.offsetHeight < 60) {
+      problems.push(`widget ${widget.dataset.widget} shows no offline placeholder`);
+    }
+  }
+  return problems;
+}
+"""
+
+
+@pytest.mark.browser
+def test_every_slide_and_step_renders_cleanly_in_chromium(site, deck):
+    from playwright.sync_api import sync_playwright
+
+    from slidekit.browser import launch
+
+    failures, console, requests = [], [], []
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: console.append(str(e)))
+            page.on("requestfailed", lambda r: requests.append(f"{r.url}: {r.failure}"))
+            page.on("response", lambda r: requests.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None)
+            page.goto((site / "index.html").as_uri())
+            page.wait_for_function("document.documentElement.getAttribute('data-deck') === 'ready'")
+            assert page.evaluate("window.OMQ.deck.slides.length") == deck["count"]
+            steps = 0
+            for slide in deck["slides"]:
+                for step in range(slide["fragments"] + 1):
+                    page.evaluate("([h, f]) => window.OMQ.deck.goTo(h, f)", [slide["index"], step])
+                    page.wait_for_function(
+                        "([h, f]) => { const s = window.OMQ.deck.state(); return s.h === h && s.f === f && "
+                        "[...document.querySelectorAll('.slide.present img')].every(i => i.complete); }",
+                        arg=[slide["index"], step])
+                    page.wait_for_timeout(20)  # widgets explain themselves on the next tick
+                    for problem in page.evaluate(INSPECT, 2):
+                        failures.append(f"slide {slide['number']} step {step} ({slide['source']}): {problem}")
+                    steps += 1
+            assert steps >= deck["count"]
+            # The keyboard walks the same path: every step once, end to end.
+            page.evaluate("window.OMQ.deck.goTo(0, 0)")
+            total = sum(s["fragments"] + 1 for s in deck["slides"])
+            for _ in range(total - 1):
+                page.keyboard.press("ArrowRight")
+            state = page.evaluate("window.OMQ.deck.state()")
+            assert (state["h"], state["f"]) == (deck["count"] - 1, deck["slides"][-1]["fragments"])
+        finally:
+            browser.close()
+    assert not failures, "\n".join(failures)
+    assert not requests, f"failed requests: {requests}"
+    assert not console, f"console errors: {console}"
