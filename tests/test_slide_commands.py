@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from redis import Redis
 from rq import Queue
 from rq.job import Job
 
@@ -256,14 +257,21 @@ def test_gunicorn_and_a_worker_pool(terminal, connection, monkeypatch):
     terminal.check_running()
 
 
-def test_appendix_a_redis_cli_tour(terminal, connection):
+def test_appendix_a_redis_cli_tour(terminal, connection, redis_url):
+    # A database of its own, empty as a reader's fresh Redis: what other scenarios'
+    # processes may still write to database 0 cannot show up in KEYS.
+    terminal.env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/9"
+    own = Redis.from_url(terminal.env["REDIS_URL"])
+    own.flushdb()
     set_, rpush, lindex, keys, scan = REDIS_TOUR
     assert terminal.run(set_).strip() == "OK"
     assert terminal.run(rpush).strip() == "2"
     assert terminal.run(lindex).strip() == "resize"
     assert sorted(terminal.run(keys).split()) == ["greeting", "jobs"]
-    Queue("default", connection=connection).enqueue("demo.jobs.noop")
+    Queue("default", connection=own).enqueue("demo.jobs.noop")
     assert "rq:queue:default" in terminal.run(scan).split()
+    own.flushdb()
+    own.close()
 
 
 def test_appendix_process_vs_thread(terminal, connection, monkeypatch):

@@ -53,8 +53,13 @@ def command(port, timeout=None):
             *(["--timeout", str(int(timeout))] if timeout else []), "app:app"]
 
 
-def _report(holder, state, pid, info=None, timeout=None):
-    """Record a worker's state (``keys.BLOCKING_GUNICORN``) and write a ``web`` event; never raise."""
+def _report(holder, state, pid, info=None, timeout=None, publish=True):
+    """Record a worker's state (``keys.BLOCKING_GUNICORN``) and write a ``web`` event; never raise.
+
+    ``publish=False`` records without an event: gunicorn's start says nothing
+    to the viewers (they read the hash when they connect), so a server that
+    nobody uses for the blocking demo adds nothing to the demo's stream.
+    """
     url = os.environ.get("REDIS_URL")
     if not url:
         return
@@ -74,19 +79,21 @@ def _report(holder, state, pid, info=None, timeout=None):
             else:
                 pipe.hset(keys.BLOCKING_GUNICORN, pid, json.dumps(
                     {"state": state, "info": info or "", "since": time.time(), "timeout": timeout}))
-            events.publish(client, "web", pipeline=pipe, pid=pid, state=state, info=info)
+            if publish:
+                events.publish(client, "web", pipeline=pipe, pid=pid, state=state, info=info)
             pipe.execute()
     except Exception as exc:  # a demo hook must never take a request down
         print(f"gunicorn demo hook: could not report {state} of {pid}: {exc}", flush=True)
 
 
 def when_ready(server):
-    _report(server, "start", os.getpid(), "gunicorn started")
+    _report(server, "start", os.getpid(), "gunicorn started", publish=False)
     _watch_parent(server)
 
 
 def post_worker_init(worker):
-    _report(worker, "idle", worker.pid, "booted", worker.cfg.timeout)
+    # Ages 1..workers are the first workers; a higher age replaces one gunicorn killed.
+    _report(worker, "idle", worker.pid, "booted", worker.cfg.timeout, publish=worker.age > worker.cfg.workers)
 
 
 def pre_request(worker, req):
