@@ -98,6 +98,10 @@ class Watcher:
                 backoff = 0.2
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 self._set_redis_ok(False, str(exc))
+                # A Redis that comes back may have lost its data (no persistence, a
+                # failover): start again from its newest event, as the clients'
+                # snapshots after "Redis is back" do, so the first delta chains.
+                self.last_sent = None
                 self.socketio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
             except Exception:  # a bad event must never stop the watcher
