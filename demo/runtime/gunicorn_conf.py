@@ -106,7 +106,8 @@ def post_request(worker, req, environ, resp):
 
 
 def child_exit(server, worker):
-    _report(server, "exit", worker.pid)
+    # A stopping gunicorn has closed its sockets (LISTENERS is empty): nobody watches then.
+    _report(server, "exit", worker.pid, publish=bool(server.LISTENERS))
 
 
 class DemoLogger(Logger):
