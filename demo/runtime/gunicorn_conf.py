@@ -56,9 +56,8 @@ def command(port, timeout=None):
 def _report(holder, state, pid, info=None, timeout=None, publish=True):
     """Record a worker's state (``keys.BLOCKING_GUNICORN``) and write a ``web`` event; never raise.
 
-    ``publish=False`` records without an event: gunicorn's start says nothing
-    to the viewers (they read the hash when they connect), so a server that
-    nobody uses for the blocking demo adds nothing to the demo's stream.
+    ``publish=False`` records without an event: gunicorn's start (the hash is
+    cleared; each worker then says it booted) and its stop (nobody watches).
     """
     url = os.environ.get("REDIS_URL")
     if not url:
@@ -92,8 +91,7 @@ def when_ready(server):
 
 
 def post_worker_init(worker):
-    # Ages 1..workers are the first workers; a higher age replaces one gunicorn killed.
-    _report(worker, "idle", worker.pid, "booted", worker.cfg.timeout, publish=worker.age > worker.cfg.workers)
+    _report(worker, "idle", worker.pid, "booted", worker.cfg.timeout)
 
 
 def pre_request(worker, req):
