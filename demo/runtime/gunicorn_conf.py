@@ -12,8 +12,8 @@
 * a logger that forwards gunicorn's own critical lines, ``WORKER TIMEOUT
   (pid:N)`` above all, as ``timeout`` events;
 * a short ``graceful_timeout`` (a demo request is not worth 30 s at
-  shutdown), no control socket, and a thread that stops gunicorn when
-  ``serve`` is gone.
+  shutdown), ``preload_app``, no control socket, and a thread that stops
+  gunicorn when ``serve`` is gone.
 
 The command line's ``--bind`` and ``--timeout`` win over the file (the talk
 profile, ``serve --talk``, sets a shorter timeout that the slide states).
@@ -41,6 +41,11 @@ chdir = str(SLIDE_CONFIG.parent)
 
 #: Seconds gunicorn waits for busy workers at shutdown.
 graceful_timeout = 3
+
+#: Import the app once, in the master, and fork the workers from it: a worker
+#: boots in milliseconds (after a WORKER TIMEOUT too), and starting the demo
+#: costs the machine one import of Flask and RQ instead of three.
+preload_app = True
 
 #: No control socket: its default path is one per user, and several of these
 #: gunicorns (tests, a second serve) would fight over it.
