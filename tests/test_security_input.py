@@ -37,7 +37,7 @@ JSON_VALUES = [f"{HUGE}", f"-{HUGE}", "1e400", "-1e400", "NaN", "Infinity", "-In
 #: Every field any view or event reads from a body.
 FIELDS = ["kind", "seconds", "language", "code", "name", "to", "note", "delay", "at", "fail_times", "batch",
           "legs", "workers", "count", "op", "job", "queue", "id", "since", "seq", "h", "f", "panel", "demo",
-          "request"]
+          "request", "work", "if_free"]
 #: Every query parameter any view reads, and one none reads.
 PARAMS = ["embed", "big", "next", "token", "code", "demo", "since", "presenter", "x"]
 ACCEPTS = ["application/json", "text/html", "*/*;q=nan", "application/json;q=1e400", ""]
@@ -180,8 +180,19 @@ def test_line_breaks_in_next_are_a_400_and_nobody_is_signed_in(app, client, targ
 
 # --- Socket.IO events -------------------------------------------------------------
 
-EVENTS = {keys.LIVE_NAMESPACE: ["hello", "job", "action", "x"],
-          keys.DECK_NAMESPACE: ["state", "move", "takeover", "x"]}
+#: Handlers every namespace must have (a sweep that found none would pass without testing).
+EXPECTED_EVENTS = {keys.LIVE_NAMESPACE: {"hello", "job", "action"}, keys.DECK_NAMESPACE: {"state", "move", "takeover"}}
+
+
+def _events():
+    """Every event handler of every namespace the server has (new ones are swept too), and one none has."""
+    found = {namespace: sorted(name[3:] for name in dir(handler)
+                               if name.startswith("on_") and name not in ("on_connect", "on_disconnect")
+                               and callable(getattr(handler, name)))
+             for namespace, handler in socketio.server.namespace_handlers.items()}
+    for namespace, names in EXPECTED_EVENTS.items():
+        assert names <= set(found.get(namespace, ())), f"{namespace}: {found.get(namespace)}"
+    return {namespace: [*names, "x"] for namespace, names in found.items()}
 
 
 def _payloads():
@@ -210,7 +221,7 @@ def _socket_values():
 def test_no_socket_event_handler_fails_on_hostile_payloads(app, client, presenter_client, role):
     http = presenter_client if role == "presenter" else client
     failures, sent = [], 0
-    for namespace, names in EVENTS.items():
+    for namespace, names in _events().items():
         sio = socketio.test_client(app, namespace=namespace, flask_test_client=http)
         assert sio.is_connected(namespace)
         for name in names:
