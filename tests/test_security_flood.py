@@ -23,7 +23,9 @@ from test_security_socketio import memory_mb, web_pids
 FLOOD = 2000
 #: Bounds, not speed targets: the audit measured /healthz stalled 6-13 s and +60 MB; before
 #: this fix, this flood stalled /healthz 15 s, another viewer's hello over 60 s, and grew 68 MB.
-#: A loaded 2-core machine (load average 18) measured 0.5-1.7 s, 1-5 MB with it.
+#: With the limit checked in the handler's thread, a loaded 2-core machine (load average 18) measured
+#: 0.5-2.3 s and 1-5 MB; checked as each packet is read (no thread for a refused one), at load 15-17:
+#: /healthz 0.4-1.0 s, another viewer's hello 0.3-0.7 s, cut off after 0.4-0.9 s, 0-1 MB.
 HEALTHZ_WORST, VIEWER_WORST, MEMORY_GROWTH = 3.0, 3.0, 25
 
 

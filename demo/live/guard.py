@@ -14,7 +14,8 @@ is closed without waiting.
 
 ``GuardedNamespace`` is the base of both namespaces: each Socket.IO
 connection gets a token bucket (``SOCKET_EVENT_RATE`` events a second, bursts
-of ``SOCKET_EVENT_BURST``, ten times that for the presenter); events over it
+of ``SOCKET_EVENT_BURST``, ten times that for the presenter), spent as each
+packet is read (``limit_events``), before a thread is started for it; events over it
 are answered "slow down" without running their handler, and a connection
 that keeps sending past it (``SOCKET_FLOOD_STRIKES``) is disconnected and
 may not join a namespace again.
@@ -27,6 +28,7 @@ import time
 from urllib.parse import parse_qs
 
 from flask_socketio import Namespace
+from socketio.packet import ACK
 
 from ..security import HEADERS, OWN_FETCH_SITES, printable
 from ..talk.presenter import is_presenter
@@ -176,28 +178,31 @@ class ConnectionLimit:
 
 
 class GuardedNamespace(Namespace):
-    """A namespace whose events are rate-limited per connection (see the module's doc)."""
+    """A namespace whose events are rate-limited per connection (see the module's doc).
+
+    The token is taken by ``admit``, which ``limit_events`` calls in the
+    connection's reader, before python-socketio starts a thread for the
+    event: a flood costs a counter per packet, not a thread.
+    """
 
     def trigger_event(self, event, *args):
-        if event == "disconnect":
-            return super().trigger_event(event, *args)
         if event == "connect":
             environ = args[1]
             if environ.get(FLOODED):
                 return False  # refused: this connection flooded; a new one starts afresh
             self._limit(environ)
-            return super().trigger_event(event, *args)
-        sid = args[0]
-        environ = self.socketio.server.get_environ(sid, namespace=self.namespace)
-        if environ is None:
-            return None
+        return super().trigger_event(event, *args)
+
+    def admit(self, sid, environ):
+        """None when the event may run; else the ack to answer it with (``DROP``: no answer)."""
+        if environ.get(FLOODED):
+            return DROP  # cut off: what it still sends is dropped unread
         limit = self._limit(environ)
         if limit.events.take():
-            return super().trigger_event(event, *args)
+            return None
         limit.refused += 1
         if not limit.strikes.take():
-            self._flooded(sid, environ, limit)
-            return {"ok": False, "error": "too many messages: this connection is closed"}
+            return FLOOD_ACK
         wait = limit.events.wait()
         return {"ok": False, "error": f"too many messages: slow down (try again in {wait:.1f} s)",
                 "retry_after": round(wait, 1)}
@@ -214,16 +219,53 @@ class GuardedNamespace(Namespace):
                                                                config["SOCKET_FLOOD_STRIKES"]))
         return limit
 
-    def _flooded(self, sid, environ, limit):
+    def flooded(self, sid, environ):
         """Disconnect a connection that keeps flooding: its namespace, then its transport."""
         if environ.get(FLOODED):
             return
         environ[FLOODED] = True
         server = self.socketio.server
         log.warning("disconnected socket %s from %s: %d events over its limit",
-                    sid, printable(environ.get("REMOTE_ADDR", "?")), limit.refused)
+                    sid, printable(environ.get("REMOTE_ADDR", "?")), environ[BUCKET].refused)
         eio_sid = server.manager.eio_sid_from_sid(sid, self.namespace)
         server.disconnect(sid, namespace=self.namespace)
         socket = server.eio.sockets.get(eio_sid) if eio_sid else None
         if socket is not None and not socket.closed:
             socket.close(wait=False, reason=server.eio.reason.SERVER_DISCONNECT)
+
+
+#: ``admit``'s answers that are not a "slow down": drop unanswered; answer, then disconnect.
+DROP = object()
+FLOOD_ACK = {"ok": False, "error": "too many messages: this connection is closed"}
+
+
+def limit_events(server):
+    """Run ``GuardedNamespace.admit`` on each event as it is read, before a thread is started for it.
+
+    python-socketio reads a connection's packets in one loop and starts a
+    thread per event (``async_handlers``); a limit checked in that thread
+    comes after the thread: 2000 packets were 2000 threads before the first
+    was refused. This wraps the server's ``_handle_event`` (the step between
+    the two) so a refused event is answered, or dropped, in the loop itself.
+    """
+    handle = server._handle_event
+    if getattr(handle, "omq_limited", False):
+        return
+
+    def limited(eio_sid, namespace, id, data):
+        handler = server.namespace_handlers.get(namespace or "/")
+        environ = server.environ.get(eio_sid)
+        sid = server.manager.sid_from_eio_sid(eio_sid, namespace or "/")
+        if not isinstance(handler, GuardedNamespace) or environ is None or sid is None:
+            return handle(eio_sid, namespace, id, data)
+        answer = handler.admit(sid, environ)
+        if answer is None:
+            return handle(eio_sid, namespace, id, data)
+        if answer is not DROP and id is not None:
+            server._send_packet(eio_sid, server.packet_class(ACK, namespace=namespace, id=id, data=[answer]))
+        if answer is FLOOD_ACK:
+            handler.flooded(sid, environ)
+        return None
+
+    limited.omq_limited = True
+    server._handle_event = limited  # this server only

@@ -4,7 +4,7 @@ from .. import keys, security
 from ..db import make_client
 from ..extensions import socketio
 from ..talk.follow import DeckNamespace
-from .guard import EngineIOGuard, bound_websocket_messages
+from .guard import EngineIOGuard, bound_websocket_messages, limit_events
 from .sockets import LiveNamespace
 from .watcher import WATCHER_BLOCK, Watcher
 
@@ -27,6 +27,7 @@ def init_app(app):
     )
     app.wsgi_app = EngineIOGuard(app.wsgi_app, socketio.server, MAX_CLIENT_MESSAGE)
     bound_websocket_messages(socketio.server, MAX_CLIENT_MESSAGE)
+    limit_events(socketio.server)
     socketio.on_namespace(LiveNamespace(keys.LIVE_NAMESPACE))
     socketio.on_namespace(DeckNamespace(keys.DECK_NAMESPACE))
     app.extensions["omq.watcher"] = None
