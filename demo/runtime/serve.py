@@ -138,6 +138,7 @@ def _add_services(supervisor, url, sink_port, tick_interval):
 
 def _run(args, url, instance):
     from .. import create_app
+    from ..console.server import add_sandbox
     from ..extensions import socketio
 
     try:
@@ -157,6 +158,7 @@ def _run(args, url, instance):
         for _ in range(args.workers):
             supervisor.add_worker("fork")
         _add_services(supervisor, url, sink_port, app.config["DEMO_TICK_INTERVAL"])
+        add_sandbox(supervisor, instance, app.config)  # the Redis console's (demo/console/server.py)
 
         def supervise():
             while not supervisor.stopping:
