@@ -201,10 +201,11 @@ def test_very_long_keys_and_patterns_are_refused(console):
 @pytest.mark.parametrize("line,expected", [
     ('SET name "fido', "(error) unbalanced quotes: close the \" you opened"),
     ("SET name 'fido", "(error) unbalanced quotes: close the ' you opened"),
-    ("FLUSHALL", "(error) FLUSHALL is not available here"),
+    ("FLUSHALL", "(error) FLUSHALL is not available here; the closest command here is DEL; HELP lists what is"),
     ("CONFIG GET *", "(error) CONFIG is not available here"),
-    ("EVAL 'return 1' 0", "(error) EVAL is not available here"),
-    ("MULTI", "(error) MULTI is not available here"),
+    ("EVAL 'return 1' 0", "(error) EVAL is not available here: Lua scripts do not run here; HELP lists what is"),
+    ("MULTI", "(error) MULTI is not available here: transactions do not run here (each command on its own is "
+              "atomic already); HELP lists what is"),
     ("DEBUG SLEEP 10", "(error) DEBUG is not available here"),
     ("MODULE LOAD /tmp/x.so", "(error) MODULE is not available here"),
     ("SETRANGE name 100000000 x", "(error) SETRANGE is not available here"),

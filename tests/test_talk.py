@@ -60,7 +60,7 @@ LESSON_PHRASES = [
 ]
 
 #: Live widgets each part of the lesson must show (the join page is the ::qr slide).
-WIDGETS = {"blocking", "dashboard", "submit", "workers", "retries", "schedule", "mail", "highlight"}
+WIDGETS = {"blocking", "dashboard", "submit", "workers", "retries", "schedule", "mail", "highlight", "redis"}
 
 #: Every diagram the talk uses, in the order it first appears.
 DIAGRAMS = ([f"imagine-{n:02d}.svg" for n in range(1, 12)] + ["redis-rq-badges.svg"]

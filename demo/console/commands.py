@@ -193,10 +193,32 @@ CONSOLE = _table("console", [
 MODES = {"sandbox": SANDBOX, "queue": QUEUE}
 
 
+#: Refused commands whose nearest allowed one is not the nearest spelling.
+NEAREST = {
+    "FLUSHALL": "DEL", "FLUSHDB": "DEL", "UNLINK": "DEL", "SETEX": "SET", "PSETEX": "SET", "GETDEL": "GET",
+    "HMSET": "HSET", "PEXPIRE": "EXPIRE", "EXPIREAT": "EXPIRE", "PTTL": "TTL", "RPOPLPUSH": "LMOVE",
+    "BLMOVE": "LMOVE", "BRPOPLPUSH": "LMOVE", "BLPOP": "LPOP", "BRPOP": "RPOP", "INCRBYFLOAT": "INCRBY",
+    "SETRANGE": "APPEND", "GETRANGE": "GET", "RANDOMKEY": "KEYS", "DBSIZE": "KEYS", "SINTERSTORE": "SINTER",
+    "SUNIONSTORE": "SUNION", "SDIFFSTORE": "SDIFF", "ZRANGESTORE": "ZRANGE", "HRANDFIELD": "HKEYS",
+}
+
+
+#: Why some families are refused, said instead of a nearest name.
+REASONS = {
+    **dict.fromkeys(("EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "SCRIPT", "FUNCTION", "FCALL", "FCALL_RO"),
+                    "Lua scripts do not run here"),
+    **dict.fromkeys(("MULTI", "EXEC", "WATCH", "UNWATCH", "DISCARD"),
+                    "transactions do not run here (each command on its own is atomic already)"),
+}
+
+
 def closest(name, mode):
-    """The allowed name nearest to ``name`` (for "did you mean")."""
+    """The allowed name nearest to ``name`` (for "did you mean"), or None when nothing is near."""
     names = list(MODES[mode]) + list(CONSOLE)
-    found = difflib.get_close_matches(name.upper(), names, n=1, cutoff=0.5)
+    upper = name.upper()
+    if NEAREST.get(upper) in names:
+        return NEAREST[upper]
+    found = difflib.get_close_matches(upper, names, n=1, cutoff=0.7)
     return found[0] if found else None
 
 

@@ -35,9 +35,12 @@ def _entry(entry_id, fields):
     return data
 
 
-def append(connection, line, mode, output, clear=False):
-    """Store one presenter entry and push it to every console page; the entry."""
-    payload = {"line": line, "mode": mode, "output": output, "clear": clear, "at": time.time()}
+def append(connection, line, prompt, mode, output, clear=False):
+    """Store one presenter entry and push it to every console page; the entry.
+
+    ``prompt`` is the one the line was typed at, ``mode`` the one after it.
+    """
+    payload = {"line": line, "prompt": prompt, "mode": mode, "output": output, "clear": clear, "at": time.time()}
     entry_id, prev = connection.eval(_APPEND, 1, keys.CONSOLE_TRANSCRIPT, keys.CONSOLE_TRANSCRIPT_MAXLEN,
                                      json.dumps(payload))
     entry = dict(payload, id=entry_id.decode(), prev=prev.decode())

@@ -35,6 +35,7 @@ class Answer:
     """What one command line produced, as the page shows it."""
 
     def __init__(self, mode, step):
+        self.asked = mode  # the mode the line was typed in (its prompt)
         self.mode, self.step, self.done = mode, step, False
         self.output, self.clear = [], False
 
@@ -49,7 +50,8 @@ class Answer:
         examples = current.examples if current else EXAMPLES[self.mode]
         if current and current.mode == "queue" and self.mode != "queue":
             examples = ("QUEUE",) + tuple(e for e in examples if e != "QUEUE")
-        return {"ok": True, "mode": self.mode, "prompt": PROMPTS[self.mode], "output": self.output,
+        return {"ok": True, "mode": self.mode, "prompt": PROMPTS[self.mode], "asked": PROMPTS[self.asked],
+                "output": self.output,
                 "clear": self.clear, "step": self.step, "steps": len(tutorial.STEPS), "done": self.done,
                 "examples": list(examples)}
 
@@ -118,7 +120,8 @@ class Console:
             if commands.lookup(name, "queue" if answer.mode == "sandbox" else "sandbox"):
                 where = "your sandbox: type SANDBOX" if answer.mode == "queue" else "QUEUE mode: type QUEUE"
                 raise ConsoleError(f"{shown} is not available here (it is in {where})")
-            raise ConsoleError(f"{shown} is not available here"
+            reason = commands.REASONS.get(name)
+            raise ConsoleError(f"{shown} is not available here" + (f": {reason}" if reason else "")
                                + (f"; the closest command here is {near}" if near else "") + "; HELP lists what is")
         if not command.arity_ok(len(args)):
             raise ConsoleError(f"wrong number of arguments for {name}: {command.syntax}")

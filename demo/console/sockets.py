@@ -52,8 +52,8 @@ class ConsoleNamespace(Namespace):
         answer = console.run(who, data["line"], data.get("mode"), data.get("step", 0), request.remote_addr)
         if who.presenter:
             try:
-                answer["entry"] = mirror.append(get_redis(), data["line"][:1024], answer["mode"], answer["output"],
-                                                answer["clear"])["id"]
+                answer["entry"] = mirror.append(get_redis(), data["line"][:1024], answer["asked"], answer["mode"],
+                                                answer["output"], answer["clear"])["id"]
             except redis.RedisError:
                 answer["output"].append({"kind": "note", "text": "(not mirrored: Redis is not answering)"})
         sandbox = console.sandbox

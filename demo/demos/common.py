@@ -22,6 +22,7 @@ from . import bp
 #: Every demo, in the order of the talk: (name, title, one-line summary).
 DEMOS = (
     ("blocking", "Blocking vs background", "The same slow task inline in the request and as a job."),
+    ("console.page", "Try Redis", "redis-cli in your browser: your own sandbox, and a read-only look at the queue."),
     ("highlight", "Code highlighting", "The Sidekiq RailsCast's example: a job colours a snippet with Pygments."),
     ("mail", "Email", "A job renders and sends a welcome email to a real SMTP server."),
     ("retries", "Failures and retries", "A job fails, waits, retries, and lands in Failed when out of retries."),
