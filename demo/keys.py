@@ -165,10 +165,6 @@ CONSOLE_SPACE_ALIVE = CONSOLE_SPACE + "t"
 #: ACL user of one visitor on the sandbox: only the allowed commands, only ``v:<space>:*``.
 CONSOLE_USER = "omq-console-{0}"
 
-#: Per-visitor and per-address command counters (``visitor``/``ip``, id), one per
-#: window, on the sandbox (or on the queue's Redis when no sandbox runs).
-CONSOLE_RATE = PREFIX + "console:rate:{0}:{1}"
-
 #: Lock on the sandbox: one process per deployment sweeps idle visitors at a time.
 CONSOLE_SWEEP_LOCK = PREFIX + "console:sweep"
 

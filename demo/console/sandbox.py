@@ -102,7 +102,12 @@ class Sandbox:
         return keys.CONSOLE_SPACE_KEY.format(space).encode() + name
 
     def run(self, space, command, args):
-        """Run one allowed command for the visitor of ``space``; its reply, ready to format."""
+        """Run one allowed command for the visitor of ``space``; its reply, ready to format.
+
+        Round trips: a read is one (AUTH, alive, the command); a write that
+        can only shrink data two (then its sizes into the index); one that
+        may grow three (the index for the quota first).
+        """
         if command.name == "SRANDMEMBER" and len(args) > 1 and not (
                 args[1].lstrip(b"-").isdigit() and abs(int(args[1])) <= 100):
             raise ConsoleError("SRANDMEMBER's count is a whole number from -100 to 100 here")
@@ -110,46 +115,51 @@ class Sandbox:
         full = list(args)
         for i in positions:
             full[i] = self.key(space, args[i])
+        touched = [args[i] for i in positions] if command.writes else []
+        sizes = [("MEMORY", "USAGE", self.key(space, name)) for name in touched]
         try:
             self.ensure_user(space)
             with Round(self.visitors) as rnd:
-                index = self._start(rnd, space, command)
                 if command.name == "KEYS":
                     return self._keys(rnd, space, args[0])
                 if command.name == "SCAN":
                     return self._scan(rnd, space, args)
-                touched = [args[i] for i in positions] if command.writes else []
                 if command.grows:
+                    (flat,) = self._first(rnd, space, ("HGETALL", keys.CONSOLE_SPACE_INDEX.format(space)))
+                    index = {flat[i]: int(flat[i + 1]) for i in range(0, len(flat), 2)}
                     self._check_quota(rnd, space, command, args, touched, index)
-                replies = rnd.send((command.name, *full),
-                                   *(("MEMORY", "USAGE", self.key(space, name)) for name in touched))
+                    replies = rnd.send((command.name, *full), *sizes)
+                else:
+                    replies = self._first(rnd, space, (command.name, *full), *sizes)
                 if touched:
                     self._record(rnd, space, touched, replies[1:])
                 return self._reply(command, args, replies[0])
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise SandboxUnavailable(str(exc)) from None
 
-    def _start(self, rnd, space, command):
-        """AUTH as the visitor and keep them alive; their index when the quota needs it."""
+    def _first(self, rnd, space, *commands):
+        """AUTH as the visitor and mark them alive, then ``commands``, in one round trip; their replies.
+
+        If the visitor's user is gone (the sandbox restarted, or the sweep took
+        it), redis-py drops the connection at the AUTH error; the user is made
+        again and everything is sent once more on a new connection. (Whatever
+        ran after the failed AUTH ran unauthenticated or as the connection's
+        previous visitor, whose ACL keeps it out of this visitor's keys.)
+        """
         user, password = self.credentials(space)
-        commands = [("AUTH", user, password),
-                    ("SET", keys.CONSOLE_SPACE_ALIVE.format(space), "1", "EX", self.settings["CONSOLE_IDLE_SECONDS"])]
-        if command.grows:
-            commands.append(("HGETALL", keys.CONSOLE_SPACE_INDEX.format(space)))
+        head = [("AUTH", user, password),
+                ("SET", keys.CONSOLE_SPACE_ALIVE.format(space), "1", "EX", self.settings["CONSOLE_IDLE_SECONDS"])]
         try:
-            replies = rnd.send(*commands)
-        except redis.AuthenticationError:  # the user is gone (sandbox restarted, or swept): make it again
+            replies = rnd.send(*head, *commands)
+        except redis.AuthenticationError:
             self.ensure_user(space, force=True)
             rnd.connection.disconnect()
-            replies = rnd.send(*commands)
-        for reply in replies:
+            replies = rnd.send(*head, *commands)
+        for reply in replies[:2]:
             # A full sandbox (OOM) still answers reads; anything else is a broken sandbox.
             if isinstance(reply, ResponseError) and not isinstance(reply, OutOfMemoryError):
                 raise SandboxUnavailable(str(reply))
-        if command.grows:
-            flat = replies[-1]
-            return {flat[i]: int(flat[i + 1]) for i in range(0, len(flat), 2)}
-        return None
+        return replies[2:]
 
     def _check_quota(self, rnd, space, command, args, touched, index):
         limit_keys, limit_bytes = self.settings["CONSOLE_KEYS_MAX"], self.settings["CONSOLE_BYTES_MAX"]
@@ -194,8 +204,9 @@ class Sandbox:
             commands.append(("HDEL", index, *gone))
         rnd.send(*commands)
 
-    def _names(self, rnd, space, cursor, pattern, count):
-        reply = rnd.send(("HSCAN", keys.CONSOLE_SPACE_INDEX.format(space), cursor, "MATCH", pattern, "COUNT", count))[0]
+    def _names(self, rnd, space, cursor, pattern, count, first=False):
+        hscan = ("HSCAN", keys.CONSOLE_SPACE_INDEX.format(space), cursor, "MATCH", pattern, "COUNT", count)
+        reply = (self._first(rnd, space, hscan) if first else rnd.send(hscan))[0]
         if isinstance(reply, ResponseError):
             raise ConsoleError(server_error(reply))
         return reply[0], reply[1][::2]
@@ -212,8 +223,8 @@ class Sandbox:
     def _keys(self, rnd, space, pattern):
         self._check_pattern(pattern)
         cursor, names = b"0", []
-        for _ in range(MAX_SCAN_ROUNDS):
-            cursor, batch = self._names(rnd, space, cursor, pattern, 1000)
+        for n in range(MAX_SCAN_ROUNDS):
+            cursor, batch = self._names(rnd, space, cursor, pattern, 1000, first=n == 0)
             names += batch
             if cursor == b"0":
                 break
@@ -237,7 +248,7 @@ class Sandbox:
             else:
                 raise ConsoleError("syntax: SCAN cursor [MATCH pattern] [COUNT 1..1000] [TYPE type]")
         self._check_pattern(pattern)
-        cursor, names = self._names(rnd, space, cursor, pattern, count)
+        cursor, names = self._names(rnd, space, cursor, pattern, count, first=True)
         names = self._existing(rnd, space, names)
         if kind is not None and names:
             types = rnd.send(*(("TYPE", self.key(space, name)) for name in names))

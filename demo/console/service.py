@@ -7,10 +7,10 @@ comes back with the answer.
 """
 
 import logging
+import time
 
 import redis
 
-from .. import keys
 from ..demos import audience
 from . import commands, tutorial
 from .parse import ConsoleError, check
@@ -56,6 +56,36 @@ class Answer:
                 "examples": list(examples)}
 
 
+class Windows:
+    """Fixed-window counters in this process: ``hit(key, limit, window, headline)``.
+
+    In memory, not in Redis: a command costs no round trip for its limit.
+    A deployment of several server processes keeps each visitor (and, with
+    nginx's ``ip_hash``, each address) on one process through its sticky
+    sessions, so the limits hold there too. Refused commands count, so a
+    flood stays refused until its window ends.
+    """
+
+    #: Counters kept before the expired ones are dropped.
+    MAX_KEYS = 100_000
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.counts = {}
+
+    def hit(self, key, limit, window, headline):
+        now = self.clock()
+        start, count = self.counts.get(key, (now, 0))
+        if now - start >= window:
+            start, count = now, 0
+        self.counts[key] = (start, count + 1)
+        if len(self.counts) > self.MAX_KEYS:
+            self.counts = {k: v for k, v in self.counts.items() if now - v[0] < window}
+        if count + 1 > limit:
+            wait = max(1, int(start + window - now + 0.999))
+            raise ConsoleError(f"{headline}; try again in {wait} s")
+
+
 class Console:
     """The console of one app: the sandbox, the queue window, the settings."""
 
@@ -63,6 +93,7 @@ class Console:
         self.settings = settings
         self.queue_admin = queue_admin
         self._sandbox = None
+        self.windows = Windows()
         self.queue = QueueWindow(settings["REDIS_URL"], queue_admin, settings["SECRET_KEY"],
                                  settings["CONSOLE_QUEUE_ITEMS_MAX"])
 
@@ -141,37 +172,13 @@ class Console:
         self._check_step(answer, who, command, args, reply)
 
     def _limit(self, who, ip):
-        """Count one command against the visitor's and the address's windows; ConsoleError past either.
-
-        Fixed windows counted where no queue work happens: on the sandbox (on
-        the queue's Redis only when no sandbox runs). Refused commands count
-        too, so a flood stays refused until its window ends.
-        """
-        client = self.sandbox.admin if self.sandbox is not None else self.queue_admin
+        """Count one command against the visitor's and the address's windows; ConsoleError past either."""
         window = self.settings["CONSOLE_RATE_WINDOW"]
-        limits = [(keys.CONSOLE_RATE.format("visitor", space_of(who.id)), self.settings["CONSOLE_RATE_LIMIT"],
-                   f"slow down: at most {self.settings['CONSOLE_RATE_LIMIT']} commands per {window:g} s")]
+        self.windows.hit(("visitor", who.id), self.settings["CONSOLE_RATE_LIMIT"], window,
+                         f"slow down: at most {self.settings['CONSOLE_RATE_LIMIT']} commands per {window:g} s")
         if ip:
-            limits.append((keys.CONSOLE_RATE.format("ip", ip), self.settings["CONSOLE_RATE_LIMIT_PER_IP"],
-                           "too many commands from your network"))
-        try:
-            with client.pipeline(transaction=False) as pipe:
-                for key, _, _ in limits:
-                    pipe.set(key, 0, ex=window, nx=True)
-                    pipe.incr(key)
-                    pipe.pttl(key)
-                replies = pipe.execute(raise_on_error=False)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise SandboxUnavailable(str(exc)) from None
-        for n, (_, limit, headline) in enumerate(limits):
-            count, left_ms = replies[3 * n + 1], replies[3 * n + 2]
-            if isinstance(count, redis.OutOfMemoryError):
-                continue  # a full sandbox cannot count; its writes fail anyway, its reads may go on
-            if isinstance(count, Exception):
-                raise SandboxUnavailable(str(count))
-            if count > limit:
-                wait = max(1, int((left_ms if left_ms > 0 else window * 1000) / 1000 + 0.999))
-                raise ConsoleError(f"{headline}; try again in {wait} s")
+            self.windows.hit(("ip", ip), self.settings["CONSOLE_RATE_LIMIT_PER_IP"], window,
+                             "too many commands from your network")
 
     def _check_step(self, answer, who, command, args, reply):
         current = tutorial.step(answer.step)
