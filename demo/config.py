@@ -129,6 +129,18 @@ def from_env(environ=None):
     return config
 
 
+def check_numbers(config, table):
+    """Coerce ``table``'s settings (``name -> (type, lowest, highest)``) in ``config``; ValueError, said plainly."""
+    for name, (kind, low, high) in table.items():
+        try:
+            value = kind(config[name])
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a number, not {config[name]!r}") from None
+        if not low <= value <= high:
+            raise ValueError(f"{name} must be from {low} to {high}, not {value}")
+        config[name] = value
+
+
 def fill_secrets(config):
     """Generate the secret key and presenter token when none was configured."""
     if not config.get("SECRET_KEY"):

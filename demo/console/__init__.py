@@ -33,18 +33,12 @@ NUMERIC = {
 def init_app(app):
     """Check the settings, make the app's console, serve its page and its namespace."""
     from .. import keys
+    from ..config import check_numbers
     from ..extensions import socketio
     from .service import Console
     from .sockets import ConsoleNamespace
 
-    for name, (kind, low, high) in NUMERIC.items():
-        try:
-            value = kind(app.config[name])
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a number, not {app.config[name]!r}") from None
-        if not low <= value <= high:
-            raise ValueError(f"{name} must be from {low} to {high}, not {value}")
-        app.config[name] = value
+    check_numbers(app.config, NUMERIC)
     app.extensions["omq.console"] = Console(app.config, app.extensions["omq.redis"])
     socketio.on_namespace(ConsoleNamespace(keys.CONSOLE_NAMESPACE))
     app.register_blueprint(bp)

@@ -33,35 +33,24 @@ def split(line):
                 if quote:
                     raise ConsoleError(f"unbalanced quotes: close the {quote} you opened")
                 break
-            ch = line[i]
-            if quote == '"':
-                if ch == "\\" and i + 3 < n and line[i + 1] == "x" and line[i + 2] in HEX and line[i + 3] in HEX:
-                    current.append(int(line[i + 2:i + 4], 16))
-                    i += 3
-                elif ch == "\\" and i + 1 < n:
-                    i += 1
-                    current += ESCAPES.get(line[i], line[i]).encode()
-                elif ch == '"':
-                    if i + 1 < n and not line[i + 1].isspace():
-                        raise ConsoleError('a closing " must end its word: put a space after it')
-                    i += 1
-                    break
-                else:
-                    current += ch.encode()
-            elif quote == "'":
-                if ch == "\\" and i + 1 < n and line[i + 1] == "'":
-                    current += b"'"
-                    i += 1
-                elif ch == "'":
-                    if i + 1 < n and not line[i + 1].isspace():
-                        raise ConsoleError("a closing ' must end its word: put a space after it")
-                    i += 1
-                    break
-                else:
-                    current += ch.encode()
-            elif ch.isspace():
+            ch, after = line[i], line[i + 1] if i + 1 < n else ""
+            if quote and ch == quote:
+                if after and not after.isspace():
+                    raise ConsoleError(f"a closing {quote} must end its word: put a space after it")
+                i += 1
                 break
-            elif ch in "\"'":
+            if quote == '"' and ch == "\\" and after == "x" and i + 3 < n and line[i + 2] in HEX and line[i + 3] in HEX:
+                current.append(int(line[i + 2:i + 4], 16))
+                i += 3
+            elif quote == '"' and ch == "\\" and after:
+                current += ESCAPES.get(after, after).encode()
+                i += 1
+            elif quote == "'" and ch == "\\" and after == "'":
+                current += b"'"
+                i += 1
+            elif quote is None and ch.isspace():
+                break
+            elif quote is None and ch in "\"'":
                 quote = ch
             else:
                 current += ch.encode()

@@ -13,6 +13,7 @@ from rq.registry import ScheduledJobRegistry
 from werkzeug.exceptions import HTTPException
 
 from .. import keys
+from ..config import check_numbers
 from ..db import get_redis
 from ..live.state import find_job
 from ..extensions import socketio
@@ -62,14 +63,7 @@ class Refused(Exception):
 
 def check_settings(app):
     """Coerce the numeric DEMO_* settings (they may come from the environment)."""
-    for name, (kind, low, high) in NUMERIC.items():
-        try:
-            value = kind(app.config[name])
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a number, not {app.config[name]!r}") from None
-        if not low <= value <= high:
-            raise ValueError(f"{name} must be from {low} to {high}, not {value}")
-        app.config[name] = value
+    check_numbers(app.config, NUMERIC)
     retry_intervals(app.config)
 
 
