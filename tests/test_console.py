@@ -416,6 +416,46 @@ def test_queue_mode_shows_the_real_queue_and_hides_what_people_typed(console, co
     assert out(console, "SMEMBERS rq:queues", mode="queue") == '1) "rq:queue:low"'
 
 
+#: (line, exactly what redis-cli prints) for every QUEUE command, on a queue with one job waiting.
+QUEUE_REPLIES = [
+    ("KEYS rq:queue:*", '1) "rq:queue:low"'),
+    ("TYPE rq:queue:low", "list"),
+    ("EXISTS rq:queue:low", "(integer) 1"),
+    ("TTL rq:queue:low", "(integer) -1"),
+    ("LLEN rq:queue:low", "(integer) 1"),
+    ("LRANGE rq:queue:low 0 -1", '1) "{job}"'),
+    ("HGET rq:job:{job} origin", '"low"'),
+    ("HLEN rq:job:{job}", "(integer) {fields}"),
+    ("HKEYS rq:job:{job}", None),
+    ("HGETALL rq:job:{job}", None),
+    ("ZRANGE rq:finished:low 0 -1 WITHSCORES", '1) "done-1"\n2) "1700000000"'),
+    ("ZCARD rq:finished:low", "(integer) 1"),
+    ("SMEMBERS rq:queues", '1) "rq:queue:low"'),
+    ("SCARD rq:queues", "(integer) 1"),
+    ("PING", "PONG"),
+]
+
+
+def test_the_queue_table_covers_every_queue_command():
+    assert {line.split()[0] for line, _ in QUEUE_REPLIES} == set(commands.QUEUE)
+
+
+@pytest.mark.parametrize("line,expected", QUEUE_REPLIES, ids=[line for line, _ in QUEUE_REPLIES])
+def test_every_queue_reply_is_formatted_as_redis_cli_prints_it(console, connection, line, expected):
+    job = enqueue(connection, "demo.jobs.noop", queue="low")
+    connection.zadd("rq:finished:low", {"done-1": 1700000000})
+    fields = connection.hkeys(f"rq:job:{job.id}")
+    text = out(console, line.format(job=job.id), mode="queue")
+    if line.startswith("HKEYS"):  # numbered like any list; the order is the hash's own
+        width = len(str(len(fields)))
+        assert [row[:width + 2] for row in text.splitlines()] == [f"{n:>{width}}) " for n in range(1, len(fields) + 1)]
+        assert {row[width + 2:] for row in text.splitlines()} == {f'"{f.decode()}"' for f in fields}
+    elif line.startswith("HGETALL"):
+        assert len(text.splitlines()) == 2 * len(fields) and '"status"' in text and '"queued"' in text
+    else:
+        assert text == expected.format(job=job.id, fields=len(fields))
+
+
 @pytest.mark.parametrize("line,expected", [
     ("KEYS *", "the pattern must start with rq:"),
     ("KEYS omq:*", "the pattern must start with rq:"),

@@ -48,8 +48,8 @@ class Answer:
     def as_dict(self):
         current = tutorial.step(self.step)
         examples = current.examples if current else EXAMPLES[self.mode]
-        if current and current.mode == "queue" and self.mode != "queue":
-            examples = ("QUEUE",) + tuple(e for e in examples if e != "QUEUE")
+        if self.mode == "queue":  # already there
+            examples = tuple(e for e in examples if e != "QUEUE")
         return {"ok": True, "mode": self.mode, "prompt": PROMPTS[self.mode], "asked": PROMPTS[self.asked],
                 "output": self.output,
                 "clear": self.clear, "step": self.step, "steps": len(tutorial.STEPS), "done": self.done,
