@@ -79,6 +79,7 @@ def test_the_presenters_commands_reach_every_console_page_in_order(console_app, 
     later = entries(audience)
     assert later[0]["mode"] == "queue" and later[0]["output"][0]["text"] == "(empty array)"
     assert later[1]["clear"] is True
+    assert "test-presenter-token" not in repr([first, second, got, later])  # the token never travels
 
 
 def test_a_page_that_reconnects_gets_exactly_what_it_missed(console_app, connect, presenter_client, client):

@@ -11,6 +11,8 @@ bytes that are not UTF-8 (``"\\x00"`` and friends), and lines past the cap.
 Every problem is a ``ConsoleError`` whose message is one line.
 """
 
+import re
+
 HEX = "0123456789abcdefABCDEF"
 ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "a": "\a"}
 
@@ -58,8 +60,12 @@ def split(line):
         words.append(bytes(current))
 
 
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _control(text):
-    return next((ch for ch in text if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0), None)
+    found = CONTROL.search(text)
+    return found.group() if found else None
 
 
 def check(line, line_max):

@@ -66,6 +66,7 @@ class Sandbox:
         # a command that is not preceded by its visitor's AUTH is refused.
         self.visitors = pool(without_credentials(url), 100, 10.0, driver_info=None)
         self._users = set()
+        self._passwords = {}
         self._next_sweep = 0.0
 
     def close(self):
@@ -75,7 +76,13 @@ class Sandbox:
     # -- ACL users ---------------------------------------------------------------
 
     def _password(self, user):
-        return hmac.new(self.secret, b"omq-console:" + user.encode(), hashlib.sha256).hexdigest()
+        password = self._passwords.get(user)
+        if password is None:
+            password = hmac.new(self.secret, b"omq-console:" + user.encode(), hashlib.sha256).hexdigest()
+            if len(self._passwords) > 50_000:
+                self._passwords.clear()
+            self._passwords[user] = password
+        return password
 
     def user_rules(self, space):
         """``ACL SETUSER`` arguments for a visitor: only the allowed commands, only ``v:<space>:*``."""
