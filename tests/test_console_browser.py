@@ -88,6 +88,8 @@ def test_the_presenters_commands_appear_on_a_followers_projected_widget(new_page
     type_line(console, "SET name presenter")
     type_line(console, "GET name")
     expect(last_output(console)).to_have_text('"presenter"', timeout=WAIT)
+    # Drawn once each, whether the command's answer or its push to the room came first.
+    expect(console.locator("#screen .entry .typed")).to_have_text(["SET name presenter", "GET name"])
 
     projected = live(follower.frame_locator("#slide-2 iframe"))
     mirror = projected.locator("#mirror")

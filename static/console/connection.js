@@ -75,8 +75,13 @@ Connection.prototype.onEntry = function (entry) {
   this.accept(entry);
 };
 
-/** Mark an entry as drawn already (the presenter's own command, drawn from its ack). */
-Connection.prototype.shown = function (id) { if (id) this.drawn.add(id); };
+/** Claim the drawing of an entry (the presenter's own command, from its ack): false when it is on screen already. */
+Connection.prototype.claim = function (id) {
+  if (!id) return true;
+  if (this.drawn.has(id)) return false;
+  this.drawn.add(id);
+  return true;
+};
 
 /** Run a line: resolves the server's answer, or {ok: false, error} (never rejects). */
 Connection.prototype.run = function (payload) {

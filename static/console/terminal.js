@@ -98,10 +98,9 @@ Terminal.prototype.submit = function (line) {
       return;
     }
     if (self.options.presenter) {
-      // The presenter's screen is the mirrored transcript: draw it now, once.
-      if (answer.entry) self.con.shown(answer.entry);
+      // The presenter's screen is the mirrored transcript: draw the entry now unless its push came first.
       if (answer.clear) self.screen.clear();
-      else self.screen.add({ prompt: prompt, line: line, output: answer.output });
+      else if (self.con.claim(answer.entry)) self.screen.add({ prompt: prompt, line: line, output: answer.output });
     } else {
       self.screen.fill(item, answer.output);
     }
