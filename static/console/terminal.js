@@ -10,6 +10,7 @@ import { Screen } from "./screen.js";
 var HISTORY_KEY = "omq-console-history";
 var STEP_KEY = "omq-console-step";
 var HISTORY_MAX = 100;
+var WAITING_MAX = 20;  // lines typed ahead of their answers
 
 function load(key, fallback) {
   try {
@@ -34,6 +35,7 @@ export function Terminal(con, options) {
   this.history = load(HISTORY_KEY, []).filter(function (line) { return typeof line === "string"; });
   this.cursor = this.history.length;
   this.busy = false;
+  this.waiting = [];
 }
 
 Terminal.prototype.bind = function () {
@@ -77,12 +79,24 @@ Terminal.prototype.note = function (text) {
 };
 
 Terminal.prototype.submit = function (line) {
-  var self = this;
   line = String(line || "").trim();
-  if (!line || this.busy) return;
+  if (!line) return;
   this.remember(line);
   this.input.value = "";
-  if (line.toUpperCase() === "CLEAR" && !this.options.presenter) { this.screen.clear(); return; }
+  if (this.waiting.length >= WAITING_MAX) {
+    this.screen.add({ prompt: this.prompt.textContent, line: line,
+                      output: [{ kind: "error", text: "(error) not sent: wait for the answers to the commands before it" }] });
+    return;
+  }
+  this.waiting.push(line);  // typed while the previous one runs: it goes next, in order
+  if (!this.busy) this.next();
+};
+
+Terminal.prototype.next = function () {
+  var self = this;
+  var line = this.waiting.shift();
+  if (line === undefined) return;
+  if (line.toUpperCase() === "CLEAR" && !this.options.presenter) { this.screen.clear(); this.next(); return; }
   var prompt = this.prompt.textContent;
   var item = this.options.presenter ? null : this.screen.add({ prompt: prompt, line: line,
                                                               output: [{ kind: "note", text: "…" }] });
@@ -95,6 +109,7 @@ Terminal.prototype.submit = function (line) {
       var failed = [{ kind: "error", text: "(error) " + answer.error }];
       if (item) self.screen.fill(item, failed);
       else self.screen.add({ prompt: prompt, line: line, output: failed });
+      self.next();
       return;
     }
     if (self.options.presenter) {
@@ -108,6 +123,7 @@ Terminal.prototype.submit = function (line) {
     self.step = answer.step;
     save(STEP_KEY, self.step);
     self.options.answered(answer);
+    self.next();
   });
 };
 
