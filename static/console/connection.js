@@ -58,13 +58,13 @@ Connection.prototype.hello = function () {
   });
 };
 
-Connection.prototype.accept = function (entry) {
+Connection.prototype.accept = function (entry, pushed) {
   this.last = entry.id;
   this.accepted.add(entry.id);
   if (this.accepted.size > 2000) this.accepted = new Set(Array.from(this.accepted).slice(-1000));
   if (this.drawn.has(entry.id)) return;
   this.drawn.add(entry.id);
-  this.handlers.entry(entry);
+  this.handlers.entry(entry, !!pushed);
 };
 
 Connection.prototype.onEntry = function (entry) {
@@ -72,7 +72,7 @@ Connection.prototype.onEntry = function (entry) {
   if (this.helloPending || this.last === null) { this.buffer.push(entry); return; }  // the hello's answer decides
   if (this.accepted.has(entry.id)) return;
   if (entry.prev !== this.last) { this.buffer.push(entry); this.hello(); return; }  // missed one: ask
-  this.accept(entry);
+  this.accept(entry, true);
 };
 
 /** Claim the drawing of an entry (the presenter's own command, from its ack): false when it is on screen already. */

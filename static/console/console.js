@@ -31,9 +31,9 @@ var con = new Connection({
     if (presenter) terminal.screen.clear();
     else mirror.reset();
   },
-  entry: function (entry) {
+  entry: function (entry, pushed) {
     if (presenter) terminal.entry(entry);
-    else mirror.entry(entry);
+    else mirror.entry(entry, pushed);
   }
 });
 

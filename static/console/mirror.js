@@ -15,11 +15,12 @@ Mirror.prototype.reset = function () {
   this.empty.hidden = false;
 };
 
-Mirror.prototype.entry = function (entry) {
+/** Show an entry; one pushed while the other tab is open flags this tab. */
+Mirror.prototype.entry = function (entry, pushed) {
   if (!this.screen) return;
   if (entry.clear) { this.reset(); return; }
   this.empty.hidden = true;
   this.screen.add({ prompt: entry.prompt || "", line: entry.line,
                     output: entry.output });
-  if (this.tab && this.tab.getAttribute("aria-selected") !== "true") this.tab.classList.add("unread");
+  if (pushed && this.tab && this.tab.getAttribute("aria-selected") !== "true") this.tab.classList.add("unread");
 };
