@@ -61,7 +61,8 @@ def test_serve_with_embedded_redis_answers_healthz_and_leaves_nothing_behind(tmp
         children = _children(server.process.pid)
         named = ("redis-server", "demo smtp", "demo cron")  # the SMTP sink and rq's cron scheduler
         kinds = sorted(next((n for n in named if n in _cmdline(p)), "worker") for p in children)
-        assert kinds == ["demo cron", "demo smtp", "redis-server", "worker", "worker"]
+        # Two redis-servers: the queue's and the Redis console's sandbox.
+        assert kinds == ["demo cron", "demo smtp", "redis-server", "redis-server", "worker", "worker"]
         assert "embedded redis-server" in server.output()
         assert f"/presenter?token={server.token}" in server.output()
     finally:
