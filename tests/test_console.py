@@ -6,13 +6,16 @@ Redis as the queue's. The ACL tests open raw connections as the console's
 users, as an attacker who got past our parser would have them.
 """
 
+import os
 import re
+import signal
 import socket
 import time
 
 import pytest
 import redis
 
+from conftest import wait_for
 from consolefixtures import SANDBOX_PASSWORD, console, console_app, sandbox, sandbox_server  # noqa: F401
 from demo import keys
 from demo.console import commands, tutorial
@@ -329,6 +332,21 @@ def test_a_restarted_sandbox_heals_itself(console, sandbox):
     out(console, "SET name fido")
     sandbox.execute_command("ACL", "DELUSER", keys.CONSOLE_USER.format(space_of(ALICE.id)))  # as after a restart
     assert out(console, "GET name") == '"fido"'
+
+
+def test_a_frozen_sandbox_costs_a_command_a_moment_not_forever(console_app, sandbox_server):
+    console_app.config["REDIS_SOCKET_TIMEOUT"] = 0.5  # read when the console first needs its sandbox
+    console = console_app.extensions["omq.console"]
+    assert out(console, "SET name fido") == "OK"
+    os.kill(sandbox_server.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        assert errors(console, "GET name") == [
+            "(error) the sandbox Redis is not answering right now; try again in a moment"]
+        assert time.monotonic() - started < 5
+    finally:
+        os.kill(sandbox_server.process.pid, signal.SIGCONT)
+    wait_for(lambda: out(console, "GET name") == '"fido"', message="the console to answer again")
 
 
 # --------------------------------------------------------------------------- the ACL: the second wall

@@ -57,12 +57,12 @@ class QueueUnavailable(RuntimeError):
 
 
 class QueueWindow:
-    def __init__(self, url, admin, secret, items_max):
+    def __init__(self, url, admin, secret, items_max, timeout):
         self.admin = admin
         self.items_max = items_max
         self.password = hmac.new(secret.encode() if isinstance(secret, str) else secret,
                                  b"omq-queue-reader", hashlib.sha256).hexdigest()
-        self.reader = pool(without_credentials(url), 20, 5.0, username=keys.CONSOLE_QUEUE_USER,
+        self.reader = pool(without_credentials(url), 20, 5.0, timeout, username=keys.CONSOLE_QUEUE_USER,
                            password=self.password, driver_info=None)
         self._ready = False
         self._refused = None  # (reason, until)

@@ -61,10 +61,11 @@ class Sandbox:
     def __init__(self, url, secret, settings):
         self.secret = secret.encode() if isinstance(secret, str) else secret
         self.settings = settings
-        self.admin = redis.Redis(connection_pool=pool(url, 20, 5.0))
+        timeout = settings["REDIS_SOCKET_TIMEOUT"]  # a frozen sandbox costs a command seconds, never forever
+        self.admin = redis.Redis(connection_pool=pool(url, 20, 5.0, timeout))
         # Visitors' connections start unauthenticated (no password in the URL):
         # a command that is not preceded by its visitor's AUTH is refused.
-        self.visitors = pool(without_credentials(url), 100, 10.0, driver_info=None)
+        self.visitors = pool(without_credentials(url), 100, 10.0, timeout, driver_info=None)
         self._users = set()
         self._passwords = {}
         self._next_sweep = 0.0

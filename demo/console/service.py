@@ -95,7 +95,7 @@ class Console:
         self._sandbox = None
         self.windows = Windows()
         self.queue = QueueWindow(settings["REDIS_URL"], queue_admin, settings["SECRET_KEY"],
-                                 settings["CONSOLE_QUEUE_ITEMS_MAX"])
+                                 settings["CONSOLE_QUEUE_ITEMS_MAX"], settings["REDIS_SOCKET_TIMEOUT"])
 
     @property
     def sandbox(self):

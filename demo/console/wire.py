@@ -13,14 +13,14 @@ import redis
 from redis.exceptions import ResponseError
 
 
-def pool(url, max_connections, wait, **options):
-    """A blocking pool for ``url`` (callers wait up to ``wait`` s for a connection).
+def pool(url, max_connections, wait, timeout, **options):
+    """A blocking pool for ``url``: callers wait up to ``wait`` s for a connection, a command ``timeout`` s.
 
     RESP2, as redis-cli speaks by default: its replies are what it prints.
     """
     return redis.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=wait, socket_connect_timeout=2, socket_timeout=5,
-        protocol=2, **options)
+        url, max_connections=max_connections, timeout=wait, socket_connect_timeout=timeout,
+        socket_timeout=timeout, protocol=2, **options)
 
 
 def without_credentials(url):
