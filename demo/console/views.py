@@ -13,5 +13,5 @@ def page():
     who = visitor()  # a new visitor gets their id (and so their sandbox) now
     mode = "queue" if request.args.get("mode") == "queue" else "sandbox"
     return render_template("console/redis.html", embed=request.args.get("embed") == "1",
-                           presenter=who.presenter, nick=who.nick, start=Console.welcome(mode),
+                           presenter=who.presenter, start=Console.welcome(mode),
                            sandbox=bool(current_app.config.get("CONSOLE_SANDBOX_URL")))
