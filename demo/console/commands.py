@@ -244,5 +244,5 @@ def help_text(mode, name=None):
     for group, names in groups.items():
         lines.append(f"{group}: {' '.join(names)}")
     lines.append(f"console: {' '.join(CONSOLE)}")
-    lines.append("HELP <command> shows its syntax and an example; TUTORIAL walks you through the lesson's exercise.")
+    lines.append("HELP <command> shows its syntax and an example; TUTORIAL walks you through the redis-cli exercise step by step.")
     return lines, None
