@@ -197,7 +197,8 @@ def test_an_idle_worker_takes_a_job_pushed_to_any_of_its_queues(connection, redi
 def test_random_kills_of_busy_workers_lose_nothing(connection, redis_url):
     """The audit's case: SIGKILL busy forking workers at random, settle them as serve does."""
     rng = random.Random(15)
-    batch = [enqueue(connection, record, i, queue=QUEUES[i % 3], retry=Retry(max=3)) for i in range(150)]
+    # 0.1 s per run: the workers are still busy for the first several kills, even on a fast machine.
+    batch = [enqueue(connection, record, i, 0.1, queue=QUEUES[i % 3], retry=Retry(max=3)) for i in range(150)]
     workers = {}
     # ``record`` lives in tests/: the workers must be able to import it, or every
     # run of it fails on its own and exhausts its retries, no kill needed.
