@@ -50,3 +50,11 @@ def test_the_presenter_gets_ten_times_the_budget(app, presenter_client):
     assert [a["error"] for a in answers[:50]] == ["no job with id 'nope'"] * 50
     assert answers[50]["error"].startswith("too many messages")
     sio.disconnect(keys.LIVE_NAMESPACE)
+
+
+def test_the_console_namespace_shares_the_limit(app, client):
+    sio = socketio.test_client(app, namespace=keys.CONSOLE_NAMESPACE, flask_test_client=client)
+    answers = [sio.emit(keys.CONSOLE_HELLO_EVENT, {}, namespace=keys.CONSOLE_NAMESPACE, callback=True)
+               for _ in range(6)]
+    assert all(a["ok"] for a in answers[:5]) and answers[5]["error"].startswith("too many messages")
+    sio.disconnect(keys.CONSOLE_NAMESPACE)
