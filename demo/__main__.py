@@ -1,18 +1,18 @@
-"""Command line: ``python -m demo serve | worker`` (also the ``ohmyqueue`` script).
+"""Command line: ``python -m demo serve | web | worker | smtp | cron`` (also the
+``ohmyqueue`` script). Each command's work lives in its module under
+``demo/runtime/``.
 
-``serve`` runs on gevent, which must patch the standard library before
-anything else is imported; that is why this module starts with it.
+``web`` runs gunicorn's gevent worker, which patches the standard library
+when it starts; the arbiter imports redis (and with it ssl) before that, so
+the patch comes first, here, as gevent asks.
 """
 
 import sys
 
-if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:  # pragma: no cover - process start
-    try:
-        from gevent import monkey
+if __name__ == "__main__" and sys.argv[1:2] == ["web"]:  # pragma: no cover - process start
+    from gevent import monkey
 
-        monkey.patch_all()
-    except ImportError:
-        pass
+    monkey.patch_all()
 
 import argparse  # noqa: E402
 
@@ -38,6 +38,10 @@ def _parser():
     serve.add_argument("--redis-url", default=None, help="use this Redis instead of the embedded one (or REDIS_URL)")
     serve.add_argument("--instance", default=None, help="folder for Redis data and logs (default ./instance)")
 
+    web = sub.add_parser("web", help="run one web process (gunicorn) of the app; its settings come from the environment")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    web.add_argument("--port", type=_port, default=5000, help="port (default 5000)")
+
     worker = sub.add_parser("worker", help="run one of the project's RQ workers")
     worker.add_argument("--redis-url", default=None, help="Redis to work for (or REDIS_URL)")
     worker.add_argument("--kind", choices=("fork", "simple"), default="fork",
@@ -47,16 +51,19 @@ def _parser():
     worker.add_argument("--burst", action="store_true", help="quit when the queues are empty")
     worker.add_argument("--with-scheduler", action="store_true", help="also move due scheduled jobs to their queues")
     worker.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    worker.add_argument("--wait-redis", type=float, default=0, help=argparse.SUPPRESS)
 
     smtp = sub.add_parser("smtp", help="run the SMTP sink email jobs send to (stores mails in Redis)")
     smtp.add_argument("--redis-url", default=None, help="Redis to store mails in (or REDIS_URL)")
     smtp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     smtp.add_argument("--port", type=_port, default=8025, help="SMTP port (default 8025)")
     smtp.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    smtp.add_argument("--wait-redis", type=float, default=0, help=argparse.SUPPRESS)
 
     cron = sub.add_parser("cron", help="run rq's cron scheduler with the demo's recurring job")
     cron.add_argument("--redis-url", default=None, help="Redis to enqueue on (or REDIS_URL)")
     cron.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    cron.add_argument("--wait-redis", type=float, default=0, help=argparse.SUPPRESS)
     return parser
 
 
@@ -66,6 +73,10 @@ def main(argv=None):
         from .runtime.serve import serve
 
         return serve(args)
+    if args.command == "web":
+        from .runtime.web import run_web
+
+        return run_web(args)
     if args.command == "smtp":
         from .runtime.smtp import run_smtp
 

@@ -83,7 +83,7 @@ DEFAULTS = {
 
 _NUMERIC = {"REDIS_MAX_CONNECTIONS": int, "REDIS_POOL_WAIT": float, "DASHBOARD_LANE_LIMIT": int,
             "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float}
-_BOOLEAN = {"START_WATCHER"}
+_BOOLEAN = {"START_WATCHER", "DEMO_SMTP_SINK"}
 
 
 def from_env(environ=None):

@@ -141,3 +141,13 @@ DECK_MOVE_EVENT = "move"
 #: Client -> server: a presenter session takes the driver's seat explicitly
 #: (acked). A presenter socket claims the seat on connect when nobody holds it.
 DECK_TAKEOVER_EVENT = "takeover"
+
+# --- the process runtime: one of each per deployment (demo/runtime/) -----------
+
+#: Lock held by the one ``serve`` supervisor that applies ``WORKERS_WANTED``
+#: for the whole deployment (redis-py ``Lock``, renewed while it lives).
+SCALER_LOCK = PREFIX + "scaler:lock"
+
+#: Lock held by the one cron process that enqueues the recurring jobs, so
+#: several ``serve`` processes on one Redis tick once per interval.
+CRON_LOCK = PREFIX + "cron:lock"

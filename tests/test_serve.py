@@ -59,9 +59,9 @@ def test_serve_with_embedded_redis_answers_healthz_and_leaves_nothing_behind(tmp
         wait_for(lambda: len(requests.get(server.base + "/healthz", timeout=5).json()["workers"]) == 2,
                  message="two workers registered")
         children = _children(server.process.pid)
-        named = ("redis-server", "demo smtp", "demo cron")  # the SMTP sink and rq's cron scheduler
+        named = ("redis-server", "demo smtp", "demo cron", "demo web")  # the SMTP sink, rq's cron, gunicorn
         kinds = sorted(next((n for n in named if n in _cmdline(p)), "worker") for p in children)
-        assert kinds == ["demo cron", "demo smtp", "redis-server", "worker", "worker"]
+        assert kinds == ["demo cron", "demo smtp", "demo web", "redis-server", "worker", "worker"]
         assert "embedded redis-server" in server.output()
         assert f"/presenter?token={server.token}" in server.output()
     finally:

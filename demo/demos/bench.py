@@ -123,11 +123,12 @@ class Run:
 
     def _spawn(self, kind, name):
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        argv = [sys.executable, "-m", "demo", "worker", "--redis-url", self.redis_url, "--kind", kind,
+        argv = [sys.executable, "-m", "demo", "worker", "--kind", kind,
                 "--queues", keys.BENCH_QUEUE, "--name", name, "--parent-pid", str(os.getpid())]
         with open(self.log_dir / "bench.log", "ab") as out:
+            # The Redis URL (it may hold a password) in the environment: a command line is public in ps.
             return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+                                    start_new_session=True, env={**os.environ, "REDIS_URL": self.redis_url})
 
     def _wait_registered(self, names, processes):
         deadline = time.monotonic() + START_TIMEOUT

@@ -29,7 +29,7 @@ def run_cron(args):
     from . import child
     from ..db import make_client
 
-    url = child.redis_url("cron", args.redis_url)
+    url = child.redis_url("cron", args.redis_url, wait=args.wait_redis)
     if url is None:
         return 1
     child.watch_parent(args.parent_pid)
