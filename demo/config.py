@@ -102,6 +102,11 @@ def from_env(environ=None):
     return config
 
 
+def queue_names(config):
+    """DEMO_QUEUES as a list of names, in order."""
+    return [q.strip() for q in config["DEMO_QUEUES"].split(",") if q.strip()]
+
+
 def fill_secrets(config):
     """Generate the secret key and presenter token when none was configured."""
     if not config.get("SECRET_KEY"):

@@ -1,9 +1,12 @@
-"""``python -m demo serve`` as a user runs it: start, health, stop, bad input."""
+"""``python -m demo serve`` as a user runs it: start, health, stop, bad input,
+secrets, slow clients."""
 
 import os
 import socket
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +31,16 @@ def _children(pid):
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         if ppid == pid:
             found.append(int(entry.name))
+    return found
+
+
+def _descendants(pid):
+    """Every process below ``pid``, grandchildren included."""
+    found, todo = [], [pid]
+    while todo:
+        children = _children(todo.pop())
+        found += children
+        todo += children
     return found
 
 
@@ -119,3 +132,60 @@ def test_a_killed_worker_is_restarted_and_its_job_is_not_lost(serve, connection)
         return [w for w in workers if w["pid"] != worker["pid"] and _alive(w["pid"])]
 
     wait_for(restarted, 20, message="a new worker")
+
+
+def test_no_command_line_carries_the_redis_password_or_url(tmp_path):
+    from demo import jobs
+    from demo.db import make_client
+    from demo.live.enqueue import enqueue
+    import redis
+
+    server = ServeProcess(tmp_path, workers=1)
+    try:
+        server.wait_healthy()
+        password_file = tmp_path / "instance" / "redis-password"
+        assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+        password = password_file.read_text().strip()
+        port = int(next(line for line in server.output().splitlines() if line.startswith("Redis:"))
+                   .split("@127.0.0.1:")[1].split("/")[0])
+        with pytest.raises(redis.AuthenticationError):
+            make_client(f"redis://127.0.0.1:{port}/0").ping()  # no password, no entry
+        connection = make_client(f"redis://:{password}@127.0.0.1:{port}/0")
+        job = enqueue(connection, jobs.wait, 6)  # a running job: its work-horse is a process too
+        wait_for(lambda: job.get_status() == "started", 20, message="the job to start")
+        wait_for(lambda: len(_descendants(server.process.pid)) >= 8, 10,
+                 message="redis, web (2), worker, horse, scheduler, smtp, cron")
+        lines = {pid: _cmdline(pid) for pid in _descendants(server.process.pid)}
+        assert any("demo web" in line for line in lines.values())
+        assert any("redis-server" in line for line in lines.values())
+        for pid, line in lines.items():
+            assert password not in line and "redis://" not in line, (pid, line)
+        assert password not in server.output() and "redis://:***@127.0.0.1" in server.output()
+        connection.close()
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+
+
+def test_half_sent_requests_are_dropped_within_seconds_while_healthz_answers(serve):
+    from demo.runtime.web import HEADER_TIMEOUT
+
+    server = serve(workers=0)
+    sockets = []
+    try:
+        opened = time.monotonic()
+        for _ in range(300):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # and never the rest
+            sockets.append(sock)
+        started = time.monotonic()
+        assert requests.get(server.base + "/healthz", timeout=5).status_code == 200
+        assert time.monotonic() - started < 2  # the others are served meanwhile
+        for sock in sockets:
+            sock.settimeout(HEADER_TIMEOUT + 5 - (time.monotonic() - opened))
+            assert sock.recv(100) == b""  # closed by the server, nothing sent
+        held = time.monotonic() - opened
+        assert held < HEADER_TIMEOUT + 3, f"half-sent requests were held {held:.1f} s"
+    finally:
+        for sock in sockets:
+            sock.close()

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .. import ROOT
+from .. import ROOT, config as config_module
 from ..db import (DataDirInUse, EmbeddedRedis, RedisNotFound, RedisUnavailable, check_reachable, free_port,
                   redact_url)
 from . import secret_files
@@ -111,33 +111,23 @@ def _smtp_url():
     return os.environ["SMTP_URL"], port
 
 
-def _app_config(args, url):
-    """The web tier's settings: checked here once (one line when wrong), then
-    handed to the web process through its environment."""
-    from .. import config as config_module, create_app
-
-    smtp_url, sink_port = _smtp_url()
-    config = config_module.fill_secrets(config_module.from_env())
-    overrides = {"REDIS_URL": url, "SMTP_URL": smtp_url, "DEMO_SMTP_SINK": sink_port is not None,
-                 "SECRET_KEY": config["SECRET_KEY"], "DEMO_PRESENTER_TOKEN": config["DEMO_PRESENTER_TOKEN"]}
+def _web_env(args, config, smtp_url, sink_port):
+    """What the web tier is told through its environment (secrets included: the
+    environment of a process is readable by its user only, its command line
+    by everyone). ``python -m demo web`` checks the settings before it serves."""
+    env = {"SMTP_URL": smtp_url, "DEMO_SMTP_SINK": "1" if sink_port is not None else "0",
+           "SECRET_KEY": config["SECRET_KEY"], "DEMO_PRESENTER_TOKEN": config["DEMO_PRESENTER_TOKEN"]}
     if args.host in ("0.0.0.0", "::") and not config.get("PUBLIC_URL"):
-        overrides["PUBLIC_URL"] = public_base(args.host, args.port)  # /join shows the LAN address
-    try:
-        app = create_app({**overrides, "START_WATCHER": False})
-    except ValueError as exc:
-        raise ServeError(str(exc)) from None
-    env = {name: ("1" if value is True else "0" if value is False else str(value))
-           for name, value in overrides.items() if name != "REDIS_URL"}
-    return app.config, sink_port, env
+        env["PUBLIC_URL"] = public_base(args.host, args.port)  # /join shows the LAN address
+    return env
 
 
-def _add_services(supervisor, sink_port, tick_interval):
+def _add_services(supervisor, sink_port):
     """The SMTP sink (unless a relay is used) and rq's cron scheduler, supervised."""
     parent = child_argv()
     if sink_port is not None:
         supervisor.add(Child("smtp", [sys.executable, "-m", "demo", "smtp", "--port", str(sink_port), *parent]))
-    supervisor.add(Child("cron", [sys.executable, "-m", "demo", "cron", *parent],
-                         env={"DEMO_TICK_INTERVAL": str(int(tick_interval))}))
+    supervisor.add(Child("cron", [sys.executable, "-m", "demo", "cron", *parent]))
 
 
 def _add_web(supervisor, args, env):
@@ -223,13 +213,14 @@ def serve(args):
 
 
 def _run(args, url, instance, redis_server, stop):
-    config, sink_port, web_env = _app_config(args, url)
-    supervisor = Supervisor(url, config["QUEUE_NAMES"], instance / "logs", redis_server=redis_server)
+    config = config_module.fill_secrets(config_module.from_env())
+    smtp_url, sink_port = _smtp_url()
+    supervisor = Supervisor(url, config_module.queue_names(config), instance / "logs", redis_server=redis_server)
     try:
         for _ in range(args.workers):
             supervisor.add_worker("fork")
-        _add_services(supervisor, sink_port, config["DEMO_TICK_INTERVAL"])
-        web = _add_web(supervisor, args, web_env)
+        _add_services(supervisor, sink_port)
+        web = _add_web(supervisor, args, _web_env(args, config, smtp_url, sink_port))
         _wait_for_web(supervisor, web, args, stop)
         base = public_base(args.host, args.port)
         print(f"Presenter: {base}/presenter?token={config['DEMO_PRESENTER_TOKEN']}", flush=True)

@@ -91,11 +91,34 @@ def bind_address(host, port):
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def check_settings():
+    """Build the app once in the arbiter: a wrong setting is one line here, not a
+    worker that fails to boot; and the worker forks with everything imported."""
+    from .. import create_app
+
+    try:
+        create_app({"START_WATCHER": False})
+    except (ValueError, RuntimeError) as exc:
+        return str(exc)
+    return None
+
+
 def run_web(args):
     """Entry point of ``python -m demo web``; returns the exit code."""
+    import os
+
     from . import child
 
     if child.redis_url("web", None) is None:
+        return 1
+    if os.environ.get("SOCKETIO_MESSAGE_QUEUE") and not (os.environ.get("SECRET_KEY")
+                                                         and os.environ.get("DEMO_PRESENTER_TOKEN")):
+        print("web: with SOCKETIO_MESSAGE_QUEUE (several web processes) set SECRET_KEY and DEMO_PRESENTER_TOKEN "
+              "to the same values for every process: the presenter's session must hold on all", file=sys.stderr)
+        return 1
+    problem = check_settings()
+    if problem:
+        print(f"web: {problem}", file=sys.stderr)
         return 1
     WebApplication(bind_address(args.host, args.port)).run()
     return 0
