@@ -253,7 +253,7 @@ class EmbeddedRedis:
         except (OSError, ValueError, KeyError, TypeError):
             raise DataDirInUse(f"{self.data_dir} is in use by another redis-server: stop it first, "
                                "or use another instance folder") from None
-        if _running(owner_pid):
+        if process_running(owner_pid):
             raise DataDirInUse(f"{self.data_dir} is in use by process {owner_pid} (its redis-server listens on "
                                f"port {port}): stop that one first, or use another instance folder")
         if not _is_redis_server(server_pid):
@@ -292,7 +292,8 @@ def _try_lock(fd):
         return False
 
 
-def _running(pid):
+def process_running(pid):
+    """Whether a process with this pid runs (a zombie does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -309,4 +310,4 @@ def _is_redis_server(pid):
     try:
         return b"redis-server" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
-        return _running(pid)  # no /proc: trust the owner file
+        return process_running(pid)  # no /proc: trust the owner file

@@ -21,6 +21,7 @@ and another takes over.
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -43,6 +44,8 @@ MAX_BACKOFF = 30.0
 #: Seconds the scaler lock lives without renewal: how long a dead holder's
 #: workers take to be replaced by another serve's.
 SCALER_TTL = 10
+#: Seconds between two looks for dead workers of a killed serve on this host.
+REAP_INTERVAL = 5.0
 
 
 @dataclass
@@ -104,6 +107,8 @@ class Supervisor:
         self._redis_restart_at = None
         self._redis_down_since = None
         self._redis_backoff = 0.5
+        self._next_reap = 0.0
+        self._dead_seen = set()
 
     @property
     def connection(self):
@@ -163,8 +168,33 @@ class Supervisor:
                     child.name = f"{base}.{uuid.uuid4().hex[:6]}"
                     child.argv[child.argv.index("--name") + 1] = child.name
                 self._spawn(child)
+        self._reap_dead_workers()
         self._settle_jobs()
         self._scale()
+
+    def _reap_dead_workers(self):
+        """Queue for settling the workers of this host whose process is gone
+        without a word: those of a ``serve`` that was killed (its own settling
+        died with it). RQ would keep showing them, and their jobs started,
+        until their heartbeat expired, minutes later."""
+        from rq import Worker
+
+        from ..db import process_running
+
+        if time.monotonic() < self._next_reap:
+            return
+        self._next_reap = time.monotonic() + REAP_INTERVAL
+        host, mine = socket.gethostname(), {c.name for c in self.children}
+        try:
+            workers = Worker.all(connection=self.connection)
+        except redis.RedisError:
+            return
+        dead = {w.name: w.pid for w in workers
+                if w.hostname == host and w.name.startswith("omq.") and w.name not in mine
+                and w.pid and not process_running(w.pid)}
+        for name in dead.keys() & self._dead_seen:  # dead two looks in a row: no live serve settles it
+            self._unsettled.setdefault(name, f"worker {name} (pid {dead[name]}) is gone")
+        self._dead_seen = set(dead)
 
     def _check_redis(self):
         """Restart the embedded redis-server on its port and data when it has died."""
