@@ -129,10 +129,10 @@ class ServeProcess:
         if redis_url:
             argv += ["--redis-url", redis_url]
         self._out = open(self.log, "wb")
-        full_env = {**os.environ, "DEMO_PRESENTER_TOKEN": "serve-test-token", **(env or {})}
-        full_env.pop("REDIS_URL", None)
+        full_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # only what the test gives
+        full_env.update({"DEMO_PRESENTER_TOKEN": "serve-test-token", **(env or {})})
         self.process = subprocess.Popen(argv, cwd=ROOT, stdout=self._out, stderr=subprocess.STDOUT, env=full_env)
-        self.token = "serve-test-token"
+        self.token = full_env["DEMO_PRESENTER_TOKEN"]
 
     def wait_healthy(self, timeout=20.0):
         def healthy():

@@ -48,10 +48,16 @@ def redis_url(command, given=None, wait=0.0):
 def watch_parent(parent_pid):
     """Stop this process (SIGTERM: warm) once ``parent_pid`` is no longer its parent.
 
-    The portable half of dying with ``serve``; on Linux ``die_with_parent``
-    also asks the kernel, which needs no polling.
+    On Linux the kernel sends the signal (``set_death_signal``), once; a
+    second SIGTERM would turn a worker's warm stop into a cold one that
+    kills the job it is finishing. Elsewhere a thread looks every second.
     """
     if not parent_pid:
+        return
+    if _prctl is not None:
+        set_death_signal(signal.SIGTERM)
+        if os.getppid() != parent_pid:  # gone before the kernel was asked
+            os.kill(os.getpid(), signal.SIGTERM)
         return
 
     def watch():

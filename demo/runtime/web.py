@@ -91,6 +91,19 @@ def bind_address(host, port):
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def shared_secrets_missing(environ=None):
+    """Several web processes (a message queue joins them) must sign and check the
+    presenter's session with the same secrets; say so when they are not given."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    if environ.get("SOCKETIO_MESSAGE_QUEUE") and not (environ.get("SECRET_KEY")
+                                                      and environ.get("DEMO_PRESENTER_TOKEN")):
+        return ("with SOCKETIO_MESSAGE_QUEUE (several web processes) set SECRET_KEY and DEMO_PRESENTER_TOKEN "
+                "to the same values for every process: the presenter's session must hold on all")
+    return None
+
+
 def check_settings():
     """Build the app once in the arbiter: a wrong setting is one line here, not a
     worker that fails to boot; and the worker forks with everything imported."""
@@ -105,18 +118,11 @@ def check_settings():
 
 def run_web(args):
     """Entry point of ``python -m demo web``; returns the exit code."""
-    import os
-
     from . import child
 
     if child.redis_url("web", None) is None:
         return 1
-    if os.environ.get("SOCKETIO_MESSAGE_QUEUE") and not (os.environ.get("SECRET_KEY")
-                                                         and os.environ.get("DEMO_PRESENTER_TOKEN")):
-        print("web: with SOCKETIO_MESSAGE_QUEUE (several web processes) set SECRET_KEY and DEMO_PRESENTER_TOKEN "
-              "to the same values for every process: the presenter's session must hold on all", file=sys.stderr)
-        return 1
-    problem = check_settings()
+    problem = shared_secrets_missing() or check_settings()
     if problem:
         print(f"web: {problem}", file=sys.stderr)
         return 1
