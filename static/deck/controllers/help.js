@@ -6,7 +6,7 @@
 
   OMQ.controllers.help = function Help(deck) {
     var box;
-    var rows = [['→ space', 'next'], ['←', 'previous'], ['Home End', 'first, last'], ['o Esc', 'overview'],
+    var rows = [['→ space', 'next'], ['←', 'previous'], ['↓ ↑', 'down, up (vertical slides)'], ['Home End', 'first, last'], ['o Esc', 'overview'],
       ['f', 'fullscreen'], ['s', 'presenter view (new tab)'], ['t', 'theme'], ['b', 'black screen'],
       ['7 Enter', 'go to slide 7'], ['?', 'this help']];
     return controller('help', {

@@ -57,7 +57,7 @@
         next.classList.toggle('end', state.h + 1 >= state.count);
         var source = deck.slides[state.h].querySelector('.notes');
         notes.innerHTML = source ? source.innerHTML : '<p class="p-none">No notes for this slide.</p>';
-        count.textContent = 'Slide ' + (state.h + 1) + ' / ' + state.count +
+        count.textContent = 'Slide ' + deck.label(state.h) + ' / ' + (deck.vertical ? deck.columns : state.count) +
           (state.fragments ? ' · step ' + state.f + ' / ' + state.fragments : '');
       },
       destroy: function () { if (panel) panel.remove(); }
