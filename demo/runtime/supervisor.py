@@ -215,7 +215,7 @@ class Supervisor:
         except RuntimeError as exc:
             log.warning("redis-server did not restart (%s); trying again in %.1f s", exc, self._redis_backoff)
             self._redis_restart_at = time.monotonic() + self._redis_backoff
-            self._redis_backoff = min(self._redis_backoff * 2, 5.0)
+            self._redis_backoff = min(self._redis_backoff * 2, 2.0)
             return
         log.warning("redis-server is back (pid %s) after %.1f s", server.process.pid,
                     time.monotonic() - self._redis_down_since)
