@@ -3,18 +3,12 @@
 ``demo/runtime/``.
 
 ``web`` runs gunicorn's gevent worker, which patches the standard library
-when it starts; the arbiter imports redis (and with it ssl) before that, so
-the patch comes first, here, as gevent asks.
+when it starts; the arbiter imports redis (and with it ssl names) before
+that, so ``main`` patches first, as gevent asks.
 """
 
+import argparse
 import sys
-
-if __name__ == "__main__" and sys.argv[1:2] == ["web"]:  # pragma: no cover - process start
-    from gevent import monkey
-
-    monkey.patch_all()
-
-import argparse  # noqa: E402
 
 
 def _port(text):
@@ -35,15 +29,17 @@ def _parser():
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for a LAN)")
     serve.add_argument("--port", type=_port, default=5000, help="web port (default 5000)")
     serve.add_argument("--workers", type=int, default=2, help="forking RQ workers to run (default 2)")
-    serve.add_argument("--redis-url", default=None, help="use this Redis instead of the embedded one (or REDIS_URL)")
+    serve.add_argument("--redis-url", default=None,
+                       help="use this Redis instead of the embedded one (better: REDIS_URL, which ps does not show)")
     serve.add_argument("--instance", default=None, help="folder for Redis data and logs (default ./instance)")
 
-    web = sub.add_parser("web", help="run one web process (gunicorn) of the app; its settings come from the environment")
+    web = sub.add_parser("web", help="run one web process (gunicorn) of the app; settings from the environment")
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     web.add_argument("--port", type=_port, default=5000, help="port (default 5000)")
 
     worker = sub.add_parser("worker", help="run one of the project's RQ workers")
-    worker.add_argument("--redis-url", default=None, help="Redis to work for (or REDIS_URL)")
+    worker.add_argument("--redis-url", default=None,
+                        help="Redis to work for (better: REDIS_URL, which ps does not show)")
     worker.add_argument("--kind", choices=("fork", "simple"), default="fork",
                         help="fork: a new process per job (rq's Worker); simple: run jobs in-process")
     worker.add_argument("--queues", default="default,high,low", help="comma-separated queue names, in priority order")
@@ -74,6 +70,9 @@ def main(argv=None):
 
         return serve(args)
     if args.command == "web":
+        from gevent import monkey
+
+        monkey.patch_all()
         from .runtime.web import run_web
 
         return run_web(args)

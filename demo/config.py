@@ -81,6 +81,16 @@ DEFAULTS = {
     "PUBLIC_URL": None,
 }
 
+#: Settings that are secrets: only the web tier's processes get them.
+SECRETS = ("SECRET_KEY", "DEMO_PRESENTER_TOKEN")
+
+
+def environment_without_secrets(environ=None):
+    """A copy of the environment for a process that needs none of ``SECRETS``."""
+    environ = os.environ if environ is None else environ
+    return {k: v for k, v in environ.items() if k not in SECRETS}
+
+
 _NUMERIC = {"REDIS_MAX_CONNECTIONS": int, "REDIS_POOL_WAIT": float, "DASHBOARD_LANE_LIMIT": int,
             "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float}
 _BOOLEAN = {"START_WATCHER", "DEMO_SMTP_SINK"}

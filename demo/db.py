@@ -20,6 +20,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import redis
 from flask import current_app, g
 
+from .config import environment_without_secrets
+
 
 class RedisNotFound(RuntimeError):
     """No redis-server binary could be found."""
@@ -193,7 +195,7 @@ class EmbeddedRedis:
         with open(self.data_dir / "redis.log", "ab") as log:
             self.process = subprocess.Popen(
                 [self.binary, "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log,
-                start_new_session=True, pass_fds=(self._lock_fd,),
+                start_new_session=True, pass_fds=(self._lock_fd,), env=environment_without_secrets(),
                 **(spawn_options() if self.die_with_parent else {}),
             )
         self._write_owner()

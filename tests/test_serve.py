@@ -160,6 +160,8 @@ def test_no_command_line_carries_the_redis_password_or_url(tmp_path):
         assert any("redis-server" in line for line in lines.values())
         for pid, line in lines.items():
             assert password not in line and "redis://" not in line, (pid, line)
+            if "demo web" not in line:  # the presenter token is the web tier's alone
+                assert server.token.encode() not in Path(f"/proc/{pid}/environ").read_bytes(), line
         assert password not in server.output() and "redis://:***@127.0.0.1" in server.output()
         connection.close()
     finally:
@@ -189,3 +191,14 @@ def test_half_sent_requests_are_dropped_within_seconds_while_healthz_answers(ser
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_several_web_processes_without_shared_secrets_are_refused_in_one_line(tmp_path, redis_url):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEMO_PRESENTER_TOKEN", "REDIS_URL")}
+    for command in (["serve", "--workers", "0", "--instance", str(tmp_path)], ["web"]):
+        result = subprocess.run([sys.executable, "-m", "demo", *command, "--port", str(free_port())], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60,
+                                env={**env, "REDIS_URL": redis_url, "SOCKETIO_MESSAGE_QUEUE": redis_url})
+        assert result.returncode == 1
+        (line,) = result.stderr.strip().splitlines()
+        assert "set SECRET_KEY and DEMO_PRESENTER_TOKEN" in line and "Traceback" not in result.stdout

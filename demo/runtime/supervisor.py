@@ -33,6 +33,7 @@ import redis
 from redis.exceptions import LockError
 
 from .. import keys
+from ..config import environment_without_secrets
 from . import child as child_module
 
 log = logging.getLogger("demo.serve")
@@ -136,12 +137,17 @@ class Supervisor:
         with open(child.log_path, "ab") as out:
             child.process = subprocess.Popen(
                 child.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True, env={**os.environ, "REDIS_URL": self.redis_url, **child.env},
+                start_new_session=True, env=self._environment(child),
                 **child_module.spawn_options(),
             )
         child.started_at = time.monotonic()
         child.restart_at = None
         log.info("started %s (pid %s)", child.name, child.pid)
+
+    def _environment(self, child):
+        """serve's environment without the web tier's secrets (a child that needs
+        them has them in ``child.env``), and the Redis URL."""
+        return {**environment_without_secrets(), "REDIS_URL": self.redis_url, **child.env}
 
     # -- watching ----------------------------------------------------------------
 
