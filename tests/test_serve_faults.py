@@ -72,16 +72,21 @@ def _kill_redis_and_hold_its_port(pid, port, seconds):
     holder.close()
 
 
+def _running_job(server, seconds):
+    """(client, port, redis pid, worker pids, job) once a ``seconds`` job has run for a while."""
+    connection, port, redis_pid = _embedded(server)
+    wait_for(lambda: len(_worker_pids(server)) == 1, 20, message="the worker")
+    connection.set("written-before", "1")
+    job = enqueue(connection, jobs.wait, seconds)
+    wait_for(lambda: _status(connection, job.id) == "started", 20, message="the job to start")
+    time.sleep(1.2)  # the append-only file is synced every second: let 'started' reach the disk
+    return connection, port, redis_pid, _worker_pids(server), job
+
+
 def test_redis_killed_mid_job_is_restarted_and_the_job_still_finishes(tmp_path):
     server = ServeProcess(tmp_path, workers=1).wait_healthy(60)
     try:
-        connection, port, redis_pid = _embedded(server)
-        wait_for(lambda: len(_worker_pids(server)) == 1, 20, message="the worker")
-        workers = _worker_pids(server)
-        connection.set("written-before", "1")
-        job = enqueue(connection, jobs.wait, 5)
-        wait_for(lambda: _status(connection, job.id) == "started", 20, message="the job to start")
-        time.sleep(1.5)  # the append-only file is synced every second: let 'started' reach the disk
+        connection, port, redis_pid, workers, job = _running_job(server, 5)
         killed = time.monotonic()
         os.kill(redis_pid, signal.SIGKILL)
         wait_for(lambda: _answers(connection), 20, 0.02, "Redis to be back")
@@ -107,12 +112,7 @@ def test_redis_killed_mid_job_is_restarted_and_the_job_still_finishes(tmp_path):
 def test_a_job_that_ends_while_redis_is_down_is_settled_when_it_returns(tmp_path):
     server = ServeProcess(tmp_path, workers=1).wait_healthy(60)
     try:
-        connection, port, redis_pid = _embedded(server)
-        wait_for(lambda: len(_worker_pids(server)) == 1, 20, message="the worker")
-        workers = _worker_pids(server)
-        job = enqueue(connection, jobs.wait, 2.5)
-        wait_for(lambda: _status(connection, job.id) == "started", 20, message="the job to start")
-        time.sleep(1.2)
+        connection, port, redis_pid, workers, job = _running_job(server, 2.5)
         _kill_redis_and_hold_its_port(redis_pid, port, 6)  # the job's code returns in the middle of this
         freed = time.monotonic()
         wait_for(lambda: _answers(connection), 30, 0.02, "Redis to be back")
