@@ -32,6 +32,9 @@ def _parser():
     serve.add_argument("--redis-url", default=None,
                        help="use this Redis instead of the embedded one (better: REDIS_URL, which ps does not show)")
     serve.add_argument("--instance", default=None, help="folder for Redis data and logs (default ./instance)")
+    serve.add_argument("--new-token", action="store_true",
+                       help="replace the presenter token and session key kept in the instance folder "
+                            "(every presenter tab signs in again)")
 
     web = sub.add_parser("web", help="run one web process (gunicorn) of the app; settings from the environment")
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

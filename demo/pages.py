@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import (Blueprint, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
 
+from .talk.follow import deck_outline
 from .talk.pages import live_deck_page
 from .talk.presenter import check_token, is_presenter, sign_in
 
@@ -20,8 +21,9 @@ VENDOR_FILES = {
 
 @bp.get("/")
 def index():
-    """Landing page: where the audience starts."""
-    return render_template("index.html", presenter=is_presenter())
+    """Landing page: one way in (follow the talk), where the talk is now (pushed), the rest."""
+    outline = deck_outline(current_app.config["SITE_DIR"]) or []
+    return render_template("index.html", presenter=is_presenter(), titles=[title for *_, title in outline])
 
 
 @bp.get("/favicon.ico")

@@ -144,6 +144,8 @@ class ServeProcess:
                 return False
 
         wait_for(healthy, timeout, 0.1, "serve to answer /healthz")
+        # serve prints the links once it has seen the web tier answer, a moment later
+        wait_for(lambda: "\nAudience:" in self.output(), 10, 0.05, "serve to print the links")
         return self
 
     def output(self):

@@ -137,6 +137,36 @@ def _add_web(supervisor, args, env):
     return supervisor.add(Child("web", argv, env=env, stop_first=True))
 
 
+# --- the presenter's identity and links (issue 10) ------------------------------
+
+
+def _presenter_secrets(args, instance):
+    """Token and session key kept under instance/ (rotated by --new-token); the environment's win."""
+    from ..talk.presenter import SECRET_FILES, load_secrets
+
+    rotate = getattr(args, "new_token", False)
+    secrets = load_secrets(instance, rotate=rotate)
+    if rotate:
+        kept = " and ".join(name for name in SECRET_FILES if name not in secrets)
+        print("New presenter token and session key: open presenter tabs sign in again"
+              + (f" ({kept} from the environment kept)." if kept else "."), flush=True)
+    return secrets
+
+
+def _print_links(args, token):
+    """The presenter's links, the audience's, and how phones can reach them."""
+    from ..talk.pages import is_loopback_host
+
+    base = public_base(args.host, args.port)
+    print(f"Presenter: {base}/presenter?token={token}   (keep this one to yourself)", flush=True)
+    print(f"Remote:    {base}/remote?token={token}   (open it on your phone: a remote with notes and timer)",
+          flush=True)
+    print(f"Audience:  {base}/", flush=True)
+    if is_loopback_host(args.host):
+        print(f'Phones:    {args.host} is this machine only; to let phones join, run '
+              f'make demo ARGS="--host 0.0.0.0"', flush=True)
+
+
 def _wait_for_web(supervisor, web, args, stop):
     """Keep supervising until the web tier answers /healthz (any status: Redis may be down)."""
     host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(args.host, args.host)
@@ -217,7 +247,7 @@ def serve(args):
 
 
 def _run(args, url, instance, redis_server, stop):
-    config = config_module.fill_secrets(config_module.from_env())
+    config = {**config_module.from_env(), **_presenter_secrets(args, instance)}
     smtp_url, sink_port = _smtp_url()
     supervisor = Supervisor(url, config_module.queue_names(config), instance / "logs", redis_server=redis_server)
     try:
@@ -226,9 +256,7 @@ def _run(args, url, instance, redis_server, stop):
         _add_services(supervisor, sink_port)
         web = _add_web(supervisor, args, _web_env(args, config, smtp_url, sink_port))
         _wait_for_web(supervisor, web, args, stop)
-        base = public_base(args.host, args.port)
-        print(f"Presenter: {base}/presenter?token={config['DEMO_PRESENTER_TOKEN']}", flush=True)
-        print(f"Audience:  {base}/", flush=True)
+        _print_links(args, config["DEMO_PRESENTER_TOKEN"])
         print(f"Logs:      {instance / 'logs'}", flush=True)
         while True:
             supervisor.check()

@@ -112,12 +112,13 @@
       return null;
     }
     var socket = io("/live");
+    var away = "can't reach the talk's server; we'll retry";
     socket.on("connect", function () {
       show("live", "live");
       if (handlers.connect) handlers.connect();
     });
-    socket.on("disconnect", function () { show("offline", "reconnecting…"); });
-    socket.on("connect_error", function () { show("offline", "reconnecting…"); });
+    socket.on("disconnect", function () { show("offline", away); });
+    socket.on("connect_error", function () { show("offline", away); });
     socket.on("delta", function (delta) {
       OMQ.sync(delta.sent);
       (delta.events || []).forEach(function (e) { if (handlers.event) handlers.event(e); });
@@ -153,7 +154,8 @@
    * JobList(ul, options): cards for the jobs this page started (or follows).
    * options.result(job, detail, el): fill el with a finished job's result;
    * options.log: keep a line per attempt; options.actions(job): extra nodes
-   * (e.g. a presenter's requeue button) shown when the job ends.
+   * (e.g. a presenter's requeue button) shown when the job ends;
+   * options.extra(job, el): more lines under the status, at every render.
    */
   OMQ.JobList = function (list, options) {
     this.list = list;
@@ -283,6 +285,7 @@
       el.appendChild(h("div", { class: "bar" }, bar));
       if (job.note) el.appendChild(h("div", { class: "detail muted", text: job.note }));
     }
+    if (this.options.extra) this.options.extra(job, el);
     if (this.options.log && job.log.length) {
       var ol = h("ol", { class: "log" });
       job.log.forEach(function (line) { ol.appendChild(h("li", { text: line })); });

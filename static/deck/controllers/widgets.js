@@ -8,6 +8,8 @@
   // server answers, then kept (hidden, never reloaded) so their state survives.
   OMQ.controllers.widgets = function Widgets(deck) {
     var base = null, checked = null, checkedAt = 0;
+    // A phone held upright shows "Open this demo" (deck.css's phone section) instead of a frame.
+    var phone = window.matchMedia ? window.matchMedia('(orientation: portrait) and (max-width: 600px)') : {matches: false};
     function resolveBase(config) {
       var server = window.OMQ_SERVER || config.server;
       try {
@@ -42,6 +44,7 @@
         explain(widget, 'This deck was opened without its demo server, so the live demo cannot run here.');
         return;
       }
+      if (phone.matches) return;
       reachable().then(function (ok) {
         widget.classList.toggle('live', ok);
         if (!ok) {
@@ -68,7 +71,18 @@
           if (deck.config.mode === 'deck') make('button', 'widget-retry', box, 'Retry');
         });
       },
-      configure: function (config) { base = resolveBase(config); },
+      configure: function (config) {
+        base = resolveBase(config);
+        if (!base || config.mode !== 'deck') return;
+        Array.prototype.forEach.call(deck.el.querySelectorAll('.widget[data-path]'), function (widget) {
+          var open = make('a', 'widget-open', widget, 'Open this demo');
+          var url = new URL(widget.getAttribute('data-path'), base);
+          url.searchParams.delete('embed');  // the page itself, at phone size
+          open.href = url.href;
+          open.target = '_blank';
+          open.rel = 'noopener';
+        });
+      },
       bind: function () { deck.el.addEventListener('click', retry); },
       unbind: function () { deck.el.removeEventListener('click', retry); },
       update: function (state) {
