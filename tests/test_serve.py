@@ -65,7 +65,7 @@ def _cmdline(pid):
 def test_serve_with_embedded_redis_answers_healthz_and_leaves_nothing_behind(tmp_path):
     server = ServeProcess(tmp_path, workers=2)
     try:
-        server.wait_healthy(timeout=20)
+        server.wait_healthy()
         health = requests.get(server.base + "/healthz", timeout=5).json()
         assert health["redis"]["ok"] is True and health["redis"]["version"]
         assert health["version"]
