@@ -31,7 +31,7 @@ def redis_url(command, given=None, wait=0.0):
     """
     url = given or os.environ.get("REDIS_URL")
     if not url:
-        print(f"{command}: no Redis given: set REDIS_URL=redis://host:port/0 (or pass --redis-url)", file=sys.stderr)
+        print(f"{command}: no Redis given: set REDIS_URL=redis://host:port/0", file=sys.stderr)
         return None
     deadline = time.monotonic() + wait
     while True:

@@ -43,8 +43,6 @@ STANDBY_POLL = 2
 cron.register(jobs.tick, "default", interval=INTERVAL, name=keys.CRON_TICK_NAME,
               result_ttl=600, failure_ttl=3600, job_timeout=30)
 
-log = logging.getLogger(__name__)
-
 
 class DeploymentCron(cron.CronScheduler):
     """rq's CronScheduler that enqueues only while it holds the deployment's lock."""

@@ -18,6 +18,7 @@ therefore holds a greenlet for at most ``HEADER_TIMEOUT`` seconds.
 """
 
 import logging
+import resource
 import sys
 
 from gunicorn.app.base import BaseApplication
@@ -116,12 +117,22 @@ def check_settings():
     return None
 
 
+def allow_open_files(wanted=SETTINGS["worker_connections"] + 500):
+    """Raise this process's open-file limit toward ``wanted`` (as far as the hard
+    limit allows): every connection is a file, and many systems start at 1024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 def run_web(args):
     """Entry point of ``python -m demo web``; returns the exit code."""
     from . import child
 
     if child.redis_url("web", None) is None:
         return 1
+    allow_open_files()
     problem = shared_secrets_missing() or check_settings()
     if problem:
         print(f"web: {problem}", file=sys.stderr)
