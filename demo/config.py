@@ -14,6 +14,13 @@ DEFAULTS = {
     # a free one before it gets "Redis is unavailable".
     "REDIS_MAX_CONNECTIONS": 50,
     "REDIS_POOL_WAIT": 10.0,
+    # Seconds one Redis command of the web tier may take (and to connect):
+    # a frozen Redis fails a request with "Redis is unavailable" instead of
+    # hanging it. Every command it sends takes milliseconds.
+    "REDIS_SOCKET_TIMEOUT": 2.0,
+    # Seconds /healthz gives Redis per command (its own small pool, so a busy
+    # or frozen main pool cannot hold it up): it answers within 2 s.
+    "REDIS_HEALTH_TIMEOUT": 0.75,
     # Signs the presenter's session cookie. ``serve`` keeps one in
     # instance/secret-key so a restart keeps the presenter signed in; without
     # serve, a random one per start (the presenter signs in again).
@@ -105,7 +112,8 @@ def environment_without_secrets(environ=None):
 
 
 _NUMERIC = {"REDIS_MAX_CONNECTIONS": int, "REDIS_POOL_WAIT": float, "DASHBOARD_LANE_LIMIT": int,
-            "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float}
+            "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float,
+            "REDIS_SOCKET_TIMEOUT": float, "REDIS_HEALTH_TIMEOUT": float}
 _BOOLEAN = {"START_WATCHER", "DEMO_SMTP_SINK"}
 # issue 10: the presenter's seat and the phone remote
 _NUMERIC.update(DECK_SEAT_GRACE=float, DECK_PRESENCE_TTL=float, DEMO_REMOTE_CODE_TTL=int)

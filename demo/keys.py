@@ -163,6 +163,15 @@ REMOTE_CODE = PREFIX + "remote:code:{0}"
 #: same submission again gets the same job instead of a second one.
 AUDIENCE_REQUEST = PREFIX + "audience:request:{0}:{1}"
 
+# --- faults: nothing lost between taking a job and starting it (demo/live/dequeue.py)
+
+#: List of the job ids one worker has taken off a queue and not yet settled:
+#: ``HELD.format(worker name)``. The claim moves an id here in one step.
+HELD = PREFIX + "held:{0}"
+
+#: Set of the worker names that have a holding list, for recovery to find them.
+HOLDERS = PREFIX + "holders"
+
 # --- the process runtime: one of each per deployment (demo/runtime/) -----------
 
 #: Lock held by the one ``serve`` supervisor that applies ``WORKERS_WANTED``
