@@ -111,6 +111,16 @@ def environment_without_secrets(environ=None):
     return {k: v for k, v in environ.items() if k not in SECRETS}
 
 
+def shared_secrets_missing(environ=None):
+    """Several web processes (a message queue joins them) must sign and check the
+    presenter's session with the same secrets; what to do when they are not given."""
+    environ = os.environ if environ is None else environ
+    if environ.get("SOCKETIO_MESSAGE_QUEUE") and not all(environ.get(name) for name in SECRETS):
+        return ("with SOCKETIO_MESSAGE_QUEUE (several web processes) set SECRET_KEY and DEMO_PRESENTER_TOKEN "
+                "to the same values for every process: the presenter's session must hold on all")
+    return None
+
+
 _NUMERIC = {"REDIS_MAX_CONNECTIONS": int, "REDIS_POOL_WAIT": float, "DASHBOARD_LANE_LIMIT": int,
             "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float,
             "REDIS_SOCKET_TIMEOUT": float, "REDIS_HEALTH_TIMEOUT": float}

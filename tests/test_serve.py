@@ -202,3 +202,13 @@ def test_several_web_processes_without_shared_secrets_are_refused_in_one_line(tm
         assert result.returncode == 1
         (line,) = result.stderr.strip().splitlines()
         assert "set SECRET_KEY and DEMO_PRESENTER_TOKEN" in line and "Traceback" not in result.stdout
+
+
+def test_stopping_serve_hands_the_watcher_lock_over_at_once(serve, connection):
+    from demo import keys
+
+    server = serve(workers=0)
+    wait_for(lambda: connection.get(keys.WATCHER_LOCK), 20, message="the web tier's watcher to take the lock")
+    server.stop()
+    # Freed by the web tier as it stops, not left to expire: the next watcher pushes at once.
+    assert connection.get(keys.WATCHER_LOCK) is None

@@ -29,7 +29,6 @@ from ..db import (DataDirInUse, EmbeddedRedis, RedisNotFound, RedisUnavailable, 
                   redact_url)
 from . import secret_files
 from .supervisor import Child, Supervisor, child_argv
-from .web import shared_secrets_missing
 
 log = logging.getLogger("demo.serve")
 
@@ -229,7 +228,7 @@ def serve(args):
         if not 0 <= args.workers <= 8:
             raise ServeError("--workers takes a number from 0 to 8")
         _check_port(args.host, args.port)
-        problem = shared_secrets_missing()
+        problem = config_module.shared_secrets_missing()
         if problem:
             raise ServeError(problem)
         url, redis_server = _get_redis(args, instance)

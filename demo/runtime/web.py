@@ -21,7 +21,11 @@ import logging
 import resource
 import sys
 
+import gevent
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.ggevent import GeventWorker
+
+from ..config import shared_secrets_missing
 
 #: Seconds a client may take to send a request's line and headers (and to
 #: stay idle between two requests of a kept-alive connection).
@@ -29,8 +33,9 @@ HEADER_TIMEOUT = 5
 
 #: gunicorn's settings for the web tier, each with why.
 SETTINGS = {
-    # Flask-SocketIO's documented worker for gevent; the app runs in greenlets.
-    "worker_class": "gevent",
+    # Flask-SocketIO's documented worker for gevent (the app runs in
+    # greenlets), handing the watcher over as it stops (``WebWorker``).
+    "worker_class": "demo.runtime.web.WebWorker",
     # One worker per gunicorn: Socket.IO's long-polling needs every request of
     # a session on the process that holds it, and gunicorn spreads requests
     # over its workers blindly. More processes means more gunicorns behind a
@@ -64,6 +69,39 @@ SETTINGS = {
 }
 
 
+class WebWorker(GeventWorker):
+    """gunicorn's gevent worker (``-k gevent``) that hands the watcher over as it stops.
+
+    The watcher holds the deployment's watcher lock; left to expire, the lock
+    would hold every push back LOCK_TTL seconds after this process is gone.
+    So the watcher stops at the signal (its loop ends within one blocking
+    read and frees the lock while open sockets drain, which can take the
+    whole ``graceful_timeout``), and the worker waits for that before it
+    exits (with no socket open it would exit at once).
+    """
+
+    _stopping = None
+
+    def handle_exit(self, sig, frame):
+        super().handle_exit(sig, frame)
+        if self._stopping is None:  # out of the signal handler: stop() waits
+            self._stopping = gevent.spawn(self._stop_watcher)
+
+    def run(self):
+        try:
+            super().run()
+        finally:
+            if self._stopping is None:
+                self._stop_watcher()
+            else:
+                self._stopping.join(5)
+
+    def _stop_watcher(self):
+        watcher = getattr(self.wsgi, "extensions", {}).get("omq.watcher")
+        if watcher is not None:
+            watcher.stop()
+
+
 def _post_worker_init(worker):
     """The app's own log lines (watcher, demos) at INFO, like gunicorn's."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S",
@@ -90,19 +128,6 @@ class WebApplication(BaseApplication):
 
 def bind_address(host, port):
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def shared_secrets_missing(environ=None):
-    """Several web processes (a message queue joins them) must sign and check the
-    presenter's session with the same secrets; say so when they are not given."""
-    import os
-
-    environ = os.environ if environ is None else environ
-    if environ.get("SOCKETIO_MESSAGE_QUEUE") and not (environ.get("SECRET_KEY")
-                                                      and environ.get("DEMO_PRESENTER_TOKEN")):
-        return ("with SOCKETIO_MESSAGE_QUEUE (several web processes) set SECRET_KEY and DEMO_PRESENTER_TOKEN "
-                "to the same values for every process: the presenter's session must hold on all")
-    return None
 
 
 def check_settings():
