@@ -204,10 +204,11 @@ def test_several_web_processes_without_shared_secrets_are_refused_in_one_line(tm
         assert "set SECRET_KEY and DEMO_PRESENTER_TOKEN" in line and "Traceback" not in result.stdout
 
 
-def test_stopping_serve_hands_the_watcher_lock_over_at_once(serve, connection):
+def test_stopping_serve_hands_the_watcher_lock_over_at_once(serve, connection, redis_url):
     from demo import keys
 
-    server = serve(workers=0)
+    # The lock picks one watcher among web processes joined by a message queue.
+    server = serve(workers=0, env={"SOCKETIO_MESSAGE_QUEUE": redis_url, "SECRET_KEY": "handover-test"})
     wait_for(lambda: connection.get(keys.WATCHER_LOCK), 20, message="the web tier's watcher to take the lock")
     server.stop()
     # Freed by the web tier as it stops, not left to expire: the next watcher pushes at once.
