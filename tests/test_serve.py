@@ -72,9 +72,15 @@ def test_serve_with_embedded_redis_answers_healthz_and_leaves_nothing_behind(tmp
         wait_for(lambda: len(requests.get(server.base + "/healthz", timeout=5).json()["workers"]) == 2,
                  message="two workers registered")
         children = _children(server.process.pid)
-        named = ("redis-server", "demo smtp", "demo cron", "demo web")  # the SMTP sink, rq's cron, gunicorn
+        # the SMTP sink, rq's cron, the web tier's gunicorn (with its one worker)
+        # and the blocking demo's gunicorn (with its two)
+        named = ("redis-server", "demo smtp", "demo cron", "demo web", "gunicorn")
         kinds = sorted(next((n for n in named if n in _cmdline(p)), "worker") for p in children)
-        assert kinds == ["demo cron", "demo smtp", "demo web", "redis-server", "worker", "worker"]
+        assert kinds == ["demo cron", "demo smtp", "demo web", "gunicorn", "redis-server", "worker", "worker"]
+        for name, workers in (("demo web", 1), ("gunicorn", 2)):
+            (arbiter,) = [p for p in children if name in _cmdline(p)]
+            children += wait_for(lambda: (lambda c: c if len(c) == workers else None)(_children(arbiter)), 20, 0.1,
+                                 f"{name}'s {workers} worker(s)")
         assert "embedded redis-server" in server.output()
         assert f"/presenter?token={server.token}" in server.output()
     finally:

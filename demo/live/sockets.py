@@ -96,7 +96,7 @@ class LiveNamespace(Namespace):
         return {"ok": True, "job": detail}
 
     def on_action(self, data=None):
-        """A presenter action: requeue, cancel, delete, empty, pause, resume, scale."""
+        """A presenter action: requeue, cancel, delete, empty, pause, resume, scale, burst."""
         if not is_presenter():
             current_app.logger.warning("refused live action from audience socket %s", request.sid)
             return _error("presenter only: the audience view is read-only")

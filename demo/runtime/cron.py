@@ -1,10 +1,13 @@
-"""The recurring job on rq's own cron scheduler (the lesson's Sidetiq).
+"""The recurring job on rq's own cron scheduler (Sidetiq's job, in RQ).
 
-Importing this module registers ``jobs.tick`` every ``DEMO_TICK_INTERVAL``
-seconds on the ``default`` queue, so it is an rq cron config as it stands:
-``rq cron demo.runtime.cron --url redis://...``. ``python -m demo cron`` runs
-``DeploymentCron``, rq's ``CronScheduler`` made one per deployment, and also
-stops when ``serve`` goes away; ``serve`` supervises it.
+Importing this module registers ``jobs.tick`` every 10 seconds on the
+``default`` queue, so it is an rq cron config as it stands: ``rq cron
+demo.runtime.cron --url redis://...`` from the project's root. The "Later,
+and again" slide shows the ``register`` region below, so the slide and the
+demo cannot disagree. ``python -m demo cron`` runs ``DeploymentCron`` (rq's
+``CronScheduler``, one per deployment), stops when ``serve`` goes away
+(``serve`` supervises it), and takes ``DEMO_TICK_INTERVAL`` from the
+environment so that tests need not wait 10 seconds for a tick.
 
 rq 3.0's CronScheduler takes no lock: two of them on one Redis (two ``serve``
 processes, or two web hosts) would both enqueue every tick. ``DeploymentCron``
@@ -12,7 +15,7 @@ enqueues only while it holds ``keys.CRON_LOCK``; the others wait, and take
 over when the holder stops (it releases the lock) or dies (the lock expires
 after ``LOCK_TTL`` seconds). The new holder continues from the last tick it
 finds in rq's history of the job, so a takeover neither repeats a tick nor
-restarts the interval.
+restarts the interval. Plain ``rq cron`` takes no lock.
 
 rq's CronJob enqueues with plain RQ (no ``enqueued`` event): the dashboard
 learns of a tick by reconciliation, then by the worker's own events.
@@ -25,13 +28,16 @@ from datetime import datetime, timezone
 
 import redis
 from redis.exceptions import LockError
-from rq import cron
 from rq.exceptions import StopRequested
 
-from .. import jobs, keys
+# region register
+from rq import cron
 
-#: Seconds between two ticks.
-INTERVAL = int(os.environ.get("DEMO_TICK_INTERVAL", "10"))
+from demo import jobs, keys
+
+cron.register(jobs.tick, queue_name="default", interval=10, name=keys.CRON_TICK_NAME,
+              job_timeout=30, result_ttl=600)
+# endregion
 
 #: Seconds the cron lock lives without renewal: how long a dead holder's
 #: ticks may be missing before another cron process takes over.
@@ -39,9 +45,6 @@ LOCK_TTL = 10
 
 #: Seconds between two looks at the lock by a cron process that does not hold it.
 STANDBY_POLL = 2
-
-cron.register(jobs.tick, "default", interval=INTERVAL, name=keys.CRON_TICK_NAME,
-              result_ttl=600, failure_ttl=3600, job_timeout=30)
 
 
 class DeploymentCron(cron.CronScheduler):
@@ -112,5 +115,8 @@ def run_cron(args):
     child.watch_parent(args.parent_pid)
     scheduler = DeploymentCron(connection=make_client(url, socket_timeout=5), logging_level=logging.INFO)
     scheduler.load_config_from_file(__name__)
+    interval = int(os.environ.get("DEMO_TICK_INTERVAL", "10"))
+    for job in scheduler.get_jobs():
+        job.interval = interval  # serve's environment says (10 unless a test shortens it)
     scheduler.start()
     return 0

@@ -188,6 +188,32 @@ def _wait_for_web(supervisor, web, args, stop):
     raise ServeError(f"the web server did not answer within {WEB_START_TIMEOUT:.0f} s; see {web.log_path}")
 
 
+# --- the blocking demo's gunicorn and the talk profile (issue 12) ----------------
+
+
+def _add_blocking_gunicorn(supervisor, config):
+    """The blocking demo's gunicorn: the slides' app.py and gunicorn.conf.py, supervised.
+
+    Returns what the web tier must know of it (its URL), for its environment.
+    """
+    from . import gunicorn_conf
+
+    port = free_port()
+    timeout = config.get("DEMO_GUNICORN_TIMEOUT")
+    supervisor.add(Child("gunicorn", gunicorn_conf.command(port, timeout), env={"OMQ_PARENT_PID": str(os.getpid())}))
+    url = f"http://127.0.0.1:{port}"
+    print(f"Blocking:  gunicorn (slides/code/app.py, 2 sync workers, timeout "
+          f"{int(float(timeout)) if timeout else 'from gunicorn.conf.py'}) on {url}", flush=True)
+    return {"DEMO_GUNICORN_URL": url}
+
+
+def _talk_profile(args):
+    """``--talk``: the talk's short timeouts (config.TALK_PROFILE), unless the environment sets them."""
+    if not getattr(args, "talk", False):
+        return {}
+    return {name: value for name, value in config_module.TALK_PROFILE.items() if name not in os.environ}
+
+
 class _Stop(Exception):
     """Ctrl-C or SIGTERM arrived: leave at the next safe point."""
 
@@ -246,14 +272,17 @@ def serve(args):
 
 
 def _run(args, url, instance, redis_server, stop):
-    config = {**config_module.from_env(), **_presenter_secrets(args, instance)}
+    talk = _talk_profile(args)
+    config = {**config_module.from_env(), **_presenter_secrets(args, instance), **talk}
     smtp_url, sink_port = _smtp_url()
     supervisor = Supervisor(url, config_module.queue_names(config), instance / "logs", redis_server=redis_server)
     try:
         for _ in range(args.workers):
             supervisor.add_worker("fork")
         _add_services(supervisor, sink_port)
-        web = _add_web(supervisor, args, _web_env(args, config, smtp_url, sink_port))
+        blocking = _add_blocking_gunicorn(supervisor, config)
+        talk_env = {name: str(value) for name, value in talk.items()}  # the web tier reads them too
+        web = _add_web(supervisor, args, {**_web_env(args, config, smtp_url, sink_port), **blocking, **talk_env})
         _wait_for_web(supervisor, web, args, stop)
         _print_links(args, config["DEMO_PRESENTER_TOKEN"])
         print(f"Logs:      {instance / 'logs'}", flush=True)

@@ -31,7 +31,8 @@ Controls.prototype.renderQueues = function (sections) {
   Object.keys(sections).forEach(function (queue) {
     var box = sections[queue].controls;
     clear(box);
-    box.append(self.button("Pause", "pause", { queue: queue }, report),
+    box.append(self.button("+ 10 jobs", "burst", { queue: queue, count: 10 }, report),
+               self.button("Pause", "pause", { queue: queue }, report),
                self.button("Resume", "resume", { queue: queue }, report),
                self.button("Empty", "empty", { queue: queue }, report, "Remove every queued job from " + queue + "?"));
   });
