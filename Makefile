@@ -1,7 +1,8 @@
 # Oh My Queue: two commands on a fresh machine.
 #   make demo   set everything up, build the slides, run the demo server
 #   make test   set everything up (plus a Chromium and nginx), run the whole test suite
-# Every step is idempotent and skipped when its inputs have not changed.
+# Every step is idempotent and skipped when its inputs have not changed; steps
+# print only what needs reading (the project's own messages, tools' errors).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -11,7 +12,7 @@ ARGS   ?=
 .PHONY: demo test setup slides chromium nginx clean bench
 
 demo: setup slides
-	$(PY) -m demo serve $(ARGS)
+	@$(PY) -m demo serve $(ARGS)
 
 test: setup chromium nginx
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
@@ -22,18 +23,18 @@ setup: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "make: Python 3.10+ is needed as $(PYTHON); set PYTHON=/path/to/python3.x"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $@
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
 
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "make: npm is needed for the browser libraries; install Node.js (apt-get install nodejs npm)"; exit 1; }
-	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	touch $@
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null  # errors go to stderr
+	@touch $@
 
 slides: setup
-	$(PY) build_slides.py slides --out site
+	@$(PY) build_slides.py slides --out site
 
 # Debian packages for the tests, installed when run as root with apt-get.
 # apt and debconf talk a lot: their output is shown only when they fail.
