@@ -219,3 +219,26 @@ def test_stopping_serve_hands_the_watcher_lock_over_at_once(serve, connection, r
     server.stop()
     # Freed by the web tier as it stops, not left to expire: the next watcher pushes at once.
     assert connection.get(keys.WATCHER_LOCK) is None
+
+
+def test_flask_run_still_serves_the_app_for_development(tmp_path, redis_url):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEMO_PRESENTER_TOKEN")}
+    log = open(tmp_path / "flask.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "demo", "run", "--port", str(port)],
+                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**env, "REDIS_URL": redis_url})
+    try:
+        def answers():
+            assert process.poll() is None, (tmp_path / "flask.log").read_text()
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            except requests.RequestException:
+                return None
+
+        health = wait_for(answers, 60, 0.2, "flask run to answer /healthz")
+        assert health.status_code == 200 and health.json()["redis"]["ok"] is True
+        assert requests.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()

@@ -22,6 +22,10 @@ from ..db import RedisUnavailable, check_reachable
 #: (``--wait-redis``; run by hand, a child says at once what is wrong).
 WAIT_FOR_REDIS = 30.0
 
+#: The environment variable in which ``serve`` gives its cron process the
+#: token it holds the deployment's cron lock with, the same for every restart.
+CRON_TOKEN_ENV = "OMQ_CRON_TOKEN"
+
 
 def redis_url(command, given=None, wait=0.0):
     """The reachable Redis URL for ``command``, or None after one line on stderr.

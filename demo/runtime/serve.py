@@ -22,12 +22,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 from .. import ROOT, config as config_module
 from ..db import (DataDirInUse, EmbeddedRedis, RedisNotFound, RedisUnavailable, check_reachable, free_port,
                   redact_url)
-from . import secret_files
+from . import child as child_module, secret_files
 from .supervisor import Child, Supervisor, child_argv
 
 log = logging.getLogger("demo.serve")
@@ -127,7 +128,9 @@ def _add_services(supervisor, sink_port):
     parent = child_argv()
     if sink_port is not None:
         supervisor.add(Child("smtp", [sys.executable, "-m", "demo", "smtp", "--port", str(sink_port), *parent]))
-    supervisor.add(Child("cron", [sys.executable, "-m", "demo", "cron", *parent]))
+    # One token per serve: a restarted cron process renews its predecessor's lock at once.
+    supervisor.add(Child("cron", [sys.executable, "-m", "demo", "cron", *parent],
+                         env={child_module.CRON_TOKEN_ENV: uuid.uuid4().hex}))
 
 
 def _add_web(supervisor, args, env):
