@@ -19,7 +19,7 @@ from rq.job import Job
 
 from conftest import ROOT, ServeProcess, wait_for
 from demo import jobs
-from demo.db import make_client
+from demo.db import free_port, make_client
 from demo.live import events
 from demo.live.enqueue import enqueue
 from test_serve import _alive, _cmdline, _descendants
@@ -202,7 +202,7 @@ def test_a_second_serve_on_a_data_dir_in_use_is_refused_in_one_line(tmp_path):
     first = ServeProcess(tmp_path / "first", workers=0).wait_healthy(60)
     try:
         instance = tmp_path / "first" / "instance"
-        result = subprocess.run([sys.executable, "-m", "demo", "serve", "--port", str(first.port + 1),
+        result = subprocess.run([sys.executable, "-m", "demo", "serve", "--port", str(free_port()),
                                  "--workers", "0", "--instance", str(instance)],
                                 cwd=ROOT, capture_output=True, text=True, timeout=60,
                                 env={k: v for k, v in os.environ.items() if k != "REDIS_URL"})
