@@ -154,18 +154,25 @@ class EmbeddedRedis:
     server with it) is stopped, cleanly, before a new one starts; one whose
     launcher still runs is refused with ``DataDirInUse``. ``die_with_parent``
     (Linux) has the kernel SIGTERM the server when its launcher dies.
+
+    ``config_file`` is read first (settings that must not show in ``ps``,
+    such as a password's hash). ``argv()`` is the command line for a
+    supervisor that runs the server itself (a second, non-persistent server
+    such as the console's sandbox); it carries no password.
     """
 
     LOCK_FILE = "redis.lock"
     OWNER_FILE = "redis.owner"
 
-    def __init__(self, data_dir, port=None, persist=True, binary=None, password=None, die_with_parent=True):
+    def __init__(self, data_dir, port=None, persist=True, binary=None, password=None, die_with_parent=True,
+                 config_file=None):
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.persist = persist
         self.binary = binary or find_redis_server()
         self.password = password
         self.die_with_parent = die_with_parent
+        self.config_file = config_file
         self.process = None
         #: Pid of a server left running on this data dir that ``start`` stopped.
         self.replaced = None
@@ -176,12 +183,24 @@ class EmbeddedRedis:
         auth = f":{quote(self.password, safe='')}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
+    def argv(self):
+        """The command line that starts this server (for a supervisor to run); never with a password."""
+        if self.password:
+            raise ValueError("a password goes in config_file, never on a command line")
+        args = [self.binary, *([str(self.config_file)] if self.config_file else []),
+                "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir), "--save", "",
+                "--daemonize", "no", "--loglevel", "warning", "--logfile", str(self.data_dir / "redis.log")]
+        if self.persist:
+            return args + ["--appendonly", "yes", "--appendfsync", "everysec"]
+        return args + ["--appendonly", "no"]
+
     def _config(self):
         lines = [
             f"port {self.port}",
             "bind 127.0.0.1",
             f"dir {_quoted(self.data_dir)}",
             'save ""',
+            *([f"include {_quoted(self.config_file)}"] if self.config_file else []),
             "daemonize no",
             "loglevel warning",
             f"logfile {_quoted(self.data_dir / 'redis.log')}",
@@ -223,6 +242,8 @@ class EmbeddedRedis:
                 try:
                     if client.ping():
                         return self
+                except redis.AuthenticationError:  # up, and wants a password (its config file's)
+                    return self
                 except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
                     time.sleep(0.05)
             self.stop()

@@ -134,7 +134,7 @@ class ServeProcess:
         self.process = subprocess.Popen(argv, cwd=ROOT, stdout=self._out, stderr=subprocess.STDOUT, env=full_env)
         self.token = full_env["DEMO_PRESENTER_TOKEN"]
 
-    def wait_healthy(self, timeout=60.0):  # gunicorn boots in seconds; more on a loaded 2-core machine
+    def wait_healthy(self, timeout=60.0):  # a bound, not a speed target: serve starts several Pythons, slow on a loaded machine
         def healthy():
             if self.process.poll() is not None:
                 raise AssertionError(f"serve exited early:\n{self.output()}")

@@ -50,16 +50,24 @@ window.fakeConnection = (interval) => {
 
 @pytest.fixture(scope="module")
 def rules(browser, redis_server, tmp_path_factory):
-    """One dashboard page for the rule tests (they build their own connections)."""
+    """One dashboard page for the rule tests (they build their own connections).
+
+    Its server is stopped once the page has loaded: the rule tests script
+    their own sockets, and a second ``serve`` left running on the test Redis
+    would be a second deployment whose watcher can hold the watcher lock, so
+    the drop storm's own server would push nothing to its pages.
+    """
     server = ServeProcess(tmp_path_factory.mktemp("rules"), redis_url=redis_server.url, workers=0)
     context = browser.new_context()
     try:
-        page = open_dashboard(context.new_page(), server.wait_healthy())
-        page.evaluate(FAKE_SOCKET)
+        try:
+            page = open_dashboard(context.new_page(), server.wait_healthy())
+            page.evaluate(FAKE_SOCKET)
+        finally:
+            server.stop()
         yield page
     finally:
         context.close()
-        server.stop()
 
 
 def test_live_deltas_before_the_catch_up_reply_wait_for_it(rules):

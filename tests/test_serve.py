@@ -76,7 +76,9 @@ def test_serve_with_embedded_redis_answers_healthz_and_leaves_nothing_behind(tmp
         # and the blocking demo's gunicorn (with its two)
         named = ("redis-server", "demo smtp", "demo cron", "demo web", "gunicorn")
         kinds = sorted(next((n for n in named if n in _cmdline(p)), "worker") for p in children)
-        assert kinds == ["demo cron", "demo smtp", "demo web", "gunicorn", "redis-server", "worker", "worker"]
+        # Two redis-servers: the queue's and the Redis console's sandbox.
+        assert kinds == ["demo cron", "demo smtp", "demo web", "gunicorn", "redis-server", "redis-server",
+                         "worker", "worker"]
         for name, workers in (("demo web", 1), ("gunicorn", 2)):
             (arbiter,) = [p for p in children if name in _cmdline(p)]
             children += wait_for(lambda: (lambda c: c if len(c) == workers else None)(_children(arbiter)), 20, 0.1,

@@ -275,6 +275,8 @@ def serve(args):
 
 
 def _run(args, url, instance, redis_server, stop):
+    from ..console.server import add_sandbox
+
     talk = _talk_profile(args)
     config = {**config_module.from_env(), **_presenter_secrets(args, instance), **talk}
     smtp_url, sink_port = _smtp_url()
@@ -284,6 +286,7 @@ def _run(args, url, instance, redis_server, stop):
             supervisor.add_worker("fork")
         _add_services(supervisor, sink_port)
         blocking = _add_blocking_gunicorn(supervisor, config)
+        add_sandbox(supervisor, instance, config)  # the Redis console's (demo/console/server.py); sets its URL
         talk_env = {name: str(value) for name, value in talk.items()}  # the web tier reads them too
         web = _add_web(supervisor, args, {**_web_env(args, config, smtp_url, sink_port), **blocking, **talk_env})
         _wait_for_web(supervisor, web, args, stop)
