@@ -83,7 +83,7 @@ def test_the_presenters_worker_count_is_the_deployments_and_survives_its_holder(
     took = time.monotonic() - killed
 
     def healthz_lists_three():  # the killed serve's workers are settled, not shown for minutes
-        workers = requests.get(other.base + "/healthz", timeout=5).json()["workers"]
+        workers = presenter_session(other).get(other.base + "/healthz", timeout=5).json()["workers"]
         return len(workers) == 3 and all(_alive(w["pid"]) for w in workers)
 
     wait_for(healthz_lists_three, 30, 0.5, "/healthz to list only the three live workers")

@@ -19,6 +19,7 @@ import requests
 from rq.job import Job
 
 from conftest import ROOT, ServeProcess, wait_for
+from demofixtures import presenter_session
 from demo import jobs
 from demo.db import free_port, make_client
 from demo.live import events
@@ -34,12 +35,14 @@ def _embedded(server, instance=None):
     password = (instance / "redis-password").read_text().strip()
     line = next(line for line in server.output().splitlines() if line.startswith("Redis: embedded"))
     port = int(line.split("@127.0.0.1:")[1].split("/")[0])
-    pid = next(p for p in _descendants(server.process.pid) if "redis-server" in _cmdline(p))
+    pid = next(p for p in _descendants(server.process.pid)  # the queue's, not the console's sandbox
+               if "redis-server" in _cmdline(p) and f"127.0.0.1:{port}" in _cmdline(p))
     return make_client(f"redis://:{password}@127.0.0.1:{port}/0"), port, pid
 
 
 def _worker_pids(server):
-    return sorted(w["pid"] for w in requests.get(server.base + "/healthz", timeout=5).json()["workers"])
+    presenter = presenter_session(server)  # /healthz names pids to the presenter only
+    return sorted(w["pid"] for w in presenter.get(server.base + "/healthz", timeout=5).json()["workers"])
 
 
 def _status(connection, job_id):
