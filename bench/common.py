@@ -74,6 +74,25 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def _children(pid):
+    """Pids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def _cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def machine_cpu_seconds():
     """CPU seconds all cores have spent busy since boot (from /proc/stat)."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -142,6 +161,12 @@ class Serve:
     @property
     def pid(self):
         return self.process.pid
+
+    def cpu_seconds(self):
+        """CPU seconds of what serves the viewers: serve (the supervisor) and
+        its web tier (gunicorn's arbiter and worker, children of serve)."""
+        web = [p for p in _children(self.pid) if b"demo\0web" in _cmdline(p)]
+        return sum(cpu_seconds(p) for p in [self.pid, *web, *(c for w in web for c in _children(w))])
 
     def wait_ready(self, timeout=60):
         def ready():

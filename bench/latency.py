@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import (bench_main, RqDashboard, RqDashboardPoller, Redis, Serve, ViewerGroup, cpu_seconds,
+from common import (bench_main, RqDashboard, RqDashboardPoller, Redis, Serve, ViewerGroup,
                     histogram_percentiles, machine_cpu_seconds, percentile, redis_cpu_seconds, wait_until, workdir)
 
 from demo import jobs
@@ -109,7 +109,7 @@ def run(args):
 
 
 def _cpu_now(server, viewers, redis):
-    return {"server": cpu_seconds(server.pid), "viewers": viewers.cpu_seconds(),
+    return {"server": server.cpu_seconds(), "viewers": viewers.cpu_seconds(),
             "redis": redis_cpu_seconds(redis.client), "machine": machine_cpu_seconds()}
 
 

@@ -118,12 +118,12 @@ class Pollers(threading.Thread):
         self.join(40)
 
 
-def _measure(seconds, redis, pid=None):
-    """CPU seconds of ``pid`` and of Redis over ``seconds``."""
-    cpu0 = cpu_seconds(pid) if pid else 0.0
+def _measure(seconds, redis, cpu=lambda: 0.0):
+    """CPU seconds of a server (``cpu()`` reads them) and of Redis over ``seconds``."""
+    cpu0 = cpu()
     redis0 = redis_cpu_seconds(redis.client)
     time.sleep(seconds)
-    return (cpu_seconds(pid) - cpu0 if pid else 0.0), redis_cpu_seconds(redis.client) - redis0
+    return cpu() - cpu0, redis_cpu_seconds(redis.client) - redis0
 
 
 def run(args):
@@ -146,7 +146,7 @@ def run(args):
                 try:
                     viewers.wait_ready(timeout=180)
                     time.sleep(2)
-                    ours_web, ours_redis = _measure(args.seconds, redis, server.pid)
+                    ours_web, ours_redis = _measure(args.seconds, redis, server.cpu_seconds)
                     viewers.finish()
                 finally:
                     viewers.stop()
@@ -160,7 +160,7 @@ def run(args):
                 try:
                     time.sleep(RQ_DASHBOARD_POLL + 1)  # every page has opened
                     before = pollers.requests
-                    peer_web, peer_redis = _measure(args.seconds, redis, peer.pid)
+                    peer_web, peer_redis = _measure(args.seconds, redis, lambda: cpu_seconds(peer.pid))
                     served = pollers.requests - before
                 finally:
                     pollers.stop()

@@ -32,7 +32,7 @@ def create_app(config=None):
     config_module.fill_secrets(app.config)
     if not app.config.get("REDIS_URL"):
         raise RuntimeError("REDIS_URL is not set: run 'python -m demo serve', which starts Redis, or set REDIS_URL")
-    app.config["QUEUE_NAMES"] = [q.strip() for q in app.config["DEMO_QUEUES"].split(",") if q.strip()]
+    app.config["QUEUE_NAMES"] = config_module.queue_names(app.config)
 
     from . import console, db, demos, errors, pages, security
     from .live import api, wiring

@@ -1,20 +1,14 @@
-"""Command line: ``python -m demo serve | worker`` (also the ``ohmyqueue`` script).
+"""Command line: ``python -m demo serve | web | worker | smtp | cron`` (also the
+``ohmyqueue`` script). Each command's work lives in its module under
+``demo/runtime/``.
 
-``serve`` runs on gevent, which must patch the standard library before
-anything else is imported; that is why this module starts with it.
+``web`` runs gunicorn's gevent worker, which patches the standard library
+when it starts; the arbiter imports redis (and with it ssl names) before
+that, so ``main`` patches first, as gevent asks.
 """
 
+import argparse
 import sys
-
-if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:  # pragma: no cover - process start
-    try:
-        from gevent import monkey
-
-        monkey.patch_all()
-    except ImportError:
-        pass
-
-import argparse  # noqa: E402
 
 
 def _port(text):
@@ -35,7 +29,8 @@ def _parser():
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for a LAN)")
     serve.add_argument("--port", type=_port, default=5000, help="web port (default 5000)")
     serve.add_argument("--workers", type=int, default=2, help="forking RQ workers to run (default 2)")
-    serve.add_argument("--redis-url", default=None, help="use this Redis instead of the embedded one (or REDIS_URL)")
+    serve.add_argument("--redis-url", default=None,
+                       help="use this Redis instead of the embedded one (better: REDIS_URL, which ps does not show)")
     serve.add_argument("--instance", default=None, help="folder for Redis data and logs (default ./instance)")
     serve.add_argument("--new-token", action="store_true",
                        help="replace the presenter token and session key kept in the instance folder "
@@ -43,8 +38,13 @@ def _parser():
     serve.add_argument("--talk", action="store_true",
                        help="the talk profile: short demo timeouts the slides state (gunicorn 8 s, proxy 10 s)")
 
+    web = sub.add_parser("web", help="run one web process (gunicorn) of the app; settings from the environment")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    web.add_argument("--port", type=_port, default=5000, help="port (default 5000)")
+
     worker = sub.add_parser("worker", help="run one of the project's RQ workers")
-    worker.add_argument("--redis-url", default=None, help="Redis to work for (or REDIS_URL)")
+    worker.add_argument("--redis-url", default=None,
+                        help="Redis to work for (better: REDIS_URL, which ps does not show)")
     worker.add_argument("--kind", choices=("fork", "simple", "threads"), default="fork",
                         help="fork: a new process per job (rq's Worker); simple: run jobs in-process; "
                              "threads: --threads simple workers on threads of this one process")
@@ -54,16 +54,19 @@ def _parser():
     worker.add_argument("--burst", action="store_true", help="quit when the queues are empty")
     worker.add_argument("--with-scheduler", action="store_true", help="also move due scheduled jobs to their queues")
     worker.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    worker.add_argument("--wait-redis", type=float, default=0, help=argparse.SUPPRESS)
 
     smtp = sub.add_parser("smtp", help="run the SMTP sink email jobs send to (stores mails in Redis)")
     smtp.add_argument("--redis-url", default=None, help="Redis to store mails in (or REDIS_URL)")
     smtp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     smtp.add_argument("--port", type=_port, default=8025, help="SMTP port (default 8025)")
     smtp.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    smtp.add_argument("--wait-redis", type=float, default=0, help=argparse.SUPPRESS)
 
     cron = sub.add_parser("cron", help="run rq's cron scheduler with the demo's recurring job")
     cron.add_argument("--redis-url", default=None, help="Redis to enqueue on (or REDIS_URL)")
     cron.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    cron.add_argument("--wait-redis", type=float, default=0, help=argparse.SUPPRESS)
     return parser
 
 
@@ -73,6 +76,13 @@ def main(argv=None):
         from .runtime.serve import serve
 
         return serve(args)
+    if args.command == "web":
+        from gevent import monkey
+
+        monkey.patch_all()
+        from .runtime.web import run_web
+
+        return run_web(args)
     if args.command == "smtp":
         from .runtime.smtp import run_smtp
 

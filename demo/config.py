@@ -160,6 +160,26 @@ DEFAULTS = {
     "DEMO_REMOTE_CODE_TTL": 120,
 }
 
+#: Settings that are secrets: only the web tier's processes get them.
+SECRETS = ("SECRET_KEY", "DEMO_PRESENTER_TOKEN")
+
+
+def environment_without_secrets(environ=None):
+    """A copy of the environment for a process that needs none of ``SECRETS``."""
+    environ = os.environ if environ is None else environ
+    return {k: v for k, v in environ.items() if k not in SECRETS}
+
+
+def shared_secrets_missing(environ=None):
+    """Several web processes (a message queue joins them) must sign and check the
+    presenter's session with the same secrets; what to do when they are not given."""
+    environ = os.environ if environ is None else environ
+    if environ.get("SOCKETIO_MESSAGE_QUEUE") and not all(environ.get(name) for name in SECRETS):
+        return ("with SOCKETIO_MESSAGE_QUEUE (several web processes) set SECRET_KEY and DEMO_PRESENTER_TOKEN "
+                "to the same values for every process: the presenter's session must hold on all")
+    return None
+
+
 #: ``serve --talk``: what the talk needs on stage, over the defaults (the
 #: environment still wins). Nobody wants 30 s of dead air to show a timeout:
 #: gunicorn kills a worker after 8 s and the proxy gives up after 10 s, the
@@ -171,9 +191,11 @@ _NUMERIC = {"REDIS_MAX_CONNECTIONS": int, "REDIS_POOL_WAIT": float, "DASHBOARD_L
             "REDIS_SOCKET_TIMEOUT": float, "REDIS_HEALTH_TIMEOUT": float,
             "SOCKET_EVENT_RATE": float, "SOCKET_EVENT_BURST": int, "SOCKET_FLOOD_STRIKES": int,
             "HELLO_REPLAY_MAX": int, "TRUSTED_PROXIES": int}
-_BOOLEAN = {"START_WATCHER"}
+_BOOLEAN = {"START_WATCHER", "DEMO_SMTP_SINK"}
 # issue 10: the presenter's seat and the phone remote
 _NUMERIC.update(DECK_SEAT_GRACE=float, DECK_PRESENCE_TTL=float, DEMO_REMOTE_CODE_TTL=int)
+# the web tier learns the talk profile from serve through its environment
+_NUMERIC.update(DEMO_GUNICORN_TIMEOUT=float)
 
 
 def from_env(environ=None):
@@ -190,6 +212,11 @@ def from_env(environ=None):
             value = value.lower() not in ("0", "false", "no", "")
         config[name] = value
     return config
+
+
+def queue_names(config):
+    """DEMO_QUEUES as a list of names, in order."""
+    return [q.strip() for q in config["DEMO_QUEUES"].split(",") if q.strip()]
 
 
 def check_numbers(config, table):

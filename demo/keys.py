@@ -237,3 +237,13 @@ HELD = PREFIX + "held:{0}"
 
 #: Set of the worker names that have a holding list, for recovery to find them.
 HOLDERS = PREFIX + "holders"
+
+# --- the process runtime: one of each per deployment (demo/runtime/) -----------
+
+#: Lock held by the one ``serve`` supervisor that applies ``WORKERS_WANTED``
+#: for the whole deployment (redis-py ``Lock``, renewed while it lives).
+SCALER_LOCK = PREFIX + "scaler:lock"
+
+#: Lock held by the one cron process that enqueues the recurring jobs, so
+#: several ``serve`` processes on one Redis tick once per interval.
+CRON_LOCK = PREFIX + "cron:lock"

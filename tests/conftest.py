@@ -129,10 +129,10 @@ class ServeProcess:
         if redis_url:
             argv += ["--redis-url", redis_url]
         self._out = open(self.log, "wb")
-        full_env = {**os.environ, "DEMO_PRESENTER_TOKEN": "serve-test-token", **(env or {})}
-        full_env.pop("REDIS_URL", None)
+        full_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # only what the test gives
+        full_env.update({"DEMO_PRESENTER_TOKEN": "serve-test-token", **(env or {})})
         self.process = subprocess.Popen(argv, cwd=ROOT, stdout=self._out, stderr=subprocess.STDOUT, env=full_env)
-        self.token = "serve-test-token"
+        self.token = full_env["DEMO_PRESENTER_TOKEN"]
 
     def wait_healthy(self, timeout=60.0):  # a bound, not a speed target: serve starts several Pythons, slow on a loaded machine
         def healthy():
@@ -144,6 +144,8 @@ class ServeProcess:
                 return False
 
         wait_for(healthy, timeout, 0.1, "serve to answer /healthz")
+        # serve prints the links once it has seen the web tier answer, a moment later
+        wait_for(lambda: "\nAudience:" in self.output(), 10, 0.05, "serve to print the links")
         return self
 
     def output(self):

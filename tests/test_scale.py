@@ -31,7 +31,7 @@ def _listen(base):
 
 
 def test_two_servers_on_one_message_queue_both_push_every_event(serve, redis_url, connection):
-    env = {"SOCKETIO_MESSAGE_QUEUE": redis_url}
+    env = {"SOCKETIO_MESSAGE_QUEUE": redis_url, "SECRET_KEY": "scale-test-secret"}  # shared, as the recipe says
     first = serve(workers=1, env=env)
     second = serve(workers=0, env=env)
     clients = [_listen(first.base), _listen(second.base)]

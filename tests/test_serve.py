@@ -1,9 +1,12 @@
-"""``python -m demo serve`` as a user runs it: start, health, stop, bad input."""
+"""``python -m demo serve`` as a user runs it: start, health, stop, bad input,
+secrets, slow clients."""
 
 import os
 import socket
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,16 @@ def _children(pid):
     return found
 
 
+def _descendants(pid):
+    """Every process below ``pid``, grandchildren included."""
+    found, todo = [], [pid]
+    while todo:
+        children = _children(todo.pop())
+        found += children
+        todo += children
+    return found
+
+
 def _alive(pid):
     try:
         os.kill(pid, 0)
@@ -53,7 +66,7 @@ def _cmdline(pid):
 def test_serve_with_embedded_redis_answers_healthz_and_leaves_nothing_behind(tmp_path):
     server = ServeProcess(tmp_path, workers=2)
     try:
-        server.wait_healthy(timeout=20)
+        server.wait_healthy()
         presenter = presenter_session(server)  # the Redis version and the workers' pids are the presenter's
         health = presenter.get(server.base + "/healthz", timeout=5).json()
         assert health["redis"]["ok"] is True and health["redis"]["version"]
@@ -61,14 +74,17 @@ def test_serve_with_embedded_redis_answers_healthz_and_leaves_nothing_behind(tmp
         wait_for(lambda: len(requests.get(server.base + "/healthz", timeout=5).json()["workers"]) == 2,
                  message="two workers registered")
         children = _children(server.process.pid)
-        # the SMTP sink, rq's cron scheduler and the blocking demo's gunicorn (with its 2 workers)
-        named = ("redis-server", "demo smtp", "demo cron", "gunicorn")
+        # the SMTP sink, rq's cron, the web tier's gunicorn (with its one worker)
+        # and the blocking demo's gunicorn (with its two)
+        named = ("redis-server", "demo smtp", "demo cron", "demo web", "gunicorn")
         kinds = sorted(next((n for n in named if n in _cmdline(p)), "worker") for p in children)
         # Two redis-servers: the queue's and the Redis console's sandbox.
-        assert kinds == ["demo cron", "demo smtp", "gunicorn", "redis-server", "redis-server", "worker", "worker"]
-        (arbiter,) = [p for p in children if "gunicorn" in _cmdline(p)]
-        children += wait_for(lambda: (lambda c: c if len(c) == 2 else None)(_children(arbiter)), 20, 0.1,
-                             "gunicorn's two workers")
+        assert kinds == ["demo cron", "demo smtp", "demo web", "gunicorn", "redis-server", "redis-server",
+                         "worker", "worker"]
+        for name, workers in (("demo web", 1), ("gunicorn", 2)):
+            (arbiter,) = [p for p in children if name in _cmdline(p)]
+            children += wait_for(lambda: (lambda c: c if len(c) == workers else None)(_children(arbiter)), 20, 0.1,
+                                 f"{name}'s {workers} worker(s)")
         assert "embedded redis-server" in server.output()
         assert f"/presenter?token={server.token}" in server.output()
     finally:
@@ -127,3 +143,107 @@ def test_a_killed_worker_is_restarted_and_its_job_is_not_lost(serve, connection)
         return [w for w in workers if w["pid"] != worker["pid"] and _alive(w["pid"])]
 
     wait_for(restarted, 20, message="a new worker")
+
+
+def test_no_command_line_carries_the_redis_password_or_url(tmp_path):
+    from demo import jobs
+    from demo.db import make_client
+    from demo.live.enqueue import enqueue
+    import redis
+
+    server = ServeProcess(tmp_path, workers=1)
+    try:
+        server.wait_healthy()
+        password_file = tmp_path / "instance" / "redis-password"
+        assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+        password = password_file.read_text().strip()
+        port = int(next(line for line in server.output().splitlines() if line.startswith("Redis:"))
+                   .split("@127.0.0.1:")[1].split("/")[0])
+        with pytest.raises(redis.AuthenticationError):
+            make_client(f"redis://127.0.0.1:{port}/0").ping()  # no password, no entry
+        connection = make_client(f"redis://:{password}@127.0.0.1:{port}/0")
+        job = enqueue(connection, jobs.wait, 6)  # a running job: its work-horse is a process too
+        wait_for(lambda: job.get_status() == "started", 20, message="the job to start")
+        wait_for(lambda: len(_descendants(server.process.pid)) >= 8, 10,
+                 message="redis, web (2), worker, horse, scheduler, smtp, cron")
+        lines = {pid: _cmdline(pid) for pid in _descendants(server.process.pid)}
+        assert any("demo web" in line for line in lines.values())
+        assert any("redis-server" in line for line in lines.values())
+        for pid, line in lines.items():
+            assert password not in line and "redis://" not in line, (pid, line)
+            if "demo web" not in line:  # the presenter token is the web tier's alone
+                assert server.token.encode() not in Path(f"/proc/{pid}/environ").read_bytes(), line
+        assert password not in server.output() and "redis://:***@127.0.0.1" in server.output()
+        connection.close()
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+
+
+def test_half_sent_requests_are_dropped_within_seconds_while_healthz_answers(serve):
+    from demo.runtime.web import HEADER_TIMEOUT
+
+    server = serve(workers=0)
+    sockets = []
+    try:
+        opened = time.monotonic()
+        for _ in range(300):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # and never the rest
+            sockets.append(sock)
+        started = time.monotonic()
+        assert requests.get(server.base + "/healthz", timeout=5).status_code == 200
+        assert time.monotonic() - started < 2  # the others are served meanwhile
+        for sock in sockets:
+            sock.settimeout(HEADER_TIMEOUT + 5 - (time.monotonic() - opened))
+            assert sock.recv(100) == b""  # closed by the server, nothing sent
+        held = time.monotonic() - opened
+        assert held < HEADER_TIMEOUT + 3, f"half-sent requests were held {held:.1f} s"
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_several_web_processes_without_shared_secrets_are_refused_in_one_line(tmp_path, redis_url):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEMO_PRESENTER_TOKEN", "REDIS_URL")}
+    for command in (["serve", "--workers", "0", "--instance", str(tmp_path)], ["web"]):
+        result = subprocess.run([sys.executable, "-m", "demo", *command, "--port", str(free_port())], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60,
+                                env={**env, "REDIS_URL": redis_url, "SOCKETIO_MESSAGE_QUEUE": redis_url})
+        assert result.returncode == 1
+        (line,) = result.stderr.strip().splitlines()
+        assert "set SECRET_KEY and DEMO_PRESENTER_TOKEN" in line and "Traceback" not in result.stdout
+
+
+def test_stopping_serve_hands_the_watcher_lock_over_at_once(serve, connection, redis_url):
+    from demo import keys
+
+    # The lock picks one watcher among web processes joined by a message queue.
+    server = serve(workers=0, env={"SOCKETIO_MESSAGE_QUEUE": redis_url, "SECRET_KEY": "handover-test"})
+    wait_for(lambda: connection.get(keys.WATCHER_LOCK), 20, message="the web tier's watcher to take the lock")
+    server.stop()
+    # Freed by the web tier as it stops, not left to expire: the next watcher pushes at once.
+    assert connection.get(keys.WATCHER_LOCK) is None
+
+
+def test_flask_run_still_serves_the_app_for_development(tmp_path, redis_url):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEMO_PRESENTER_TOKEN")}
+    log = open(tmp_path / "flask.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "demo", "run", "--port", str(port)],
+                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**env, "REDIS_URL": redis_url})
+    try:
+        def answers():
+            assert process.poll() is None, (tmp_path / "flask.log").read_text()
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            except requests.RequestException:
+                return None
+
+        health = wait_for(answers, 60, 0.2, "flask run to answer /healthz")
+        assert health.status_code == 200 and health.json()["redis"]["ok"] is True
+        assert requests.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()

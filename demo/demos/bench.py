@@ -33,8 +33,9 @@ from rq.job import Job
 from rq.utils import str_to_date
 
 from .. import jobs, keys
-from ..live import events
+from ..config import environment_without_secrets
 from ..db import make_client
+from ..live import events
 
 log = logging.getLogger("demo.bench")
 
@@ -131,12 +132,13 @@ class Run:
 
     def _spawn(self, kind, name, threads=None):
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        argv = [sys.executable, "-m", "demo", "worker", "--redis-url", self.redis_url, "--kind", kind,
+        argv = [sys.executable, "-m", "demo", "worker", "--kind", kind,
                 "--queues", self.queue, "--name", name, "--parent-pid", str(os.getpid()),
                 *(["--threads", str(threads)] if threads else [])]
         with open(self.log_dir / "bench.log", "ab") as out:
+            # The Redis URL (it may hold a password) in the environment: a command line is public in ps.
             return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+                                    start_new_session=True, env={**environment_without_secrets(), "REDIS_URL": self.redis_url})
 
     def _wait_registered(self, names, processes):
         deadline = time.monotonic() + START_TIMEOUT

@@ -42,7 +42,8 @@ def no_delay(environ):
     """
     stream = environ.get("wsgi.input")
     stream = getattr(stream, "rfile", stream)
-    sock = getattr(getattr(stream, "raw", None), "_sock", None) or environ.get("werkzeug.socket")
+    sock = (getattr(getattr(stream, "raw", None), "_sock", None) or environ.get("werkzeug.socket")
+            or environ.get("gunicorn.socket"))
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except (AttributeError, OSError):

@@ -52,8 +52,13 @@ class Watcher:
     """Tails the stream in a background task started by ``start()``."""
 
     def __init__(self, socketio, connection, queue_names, *, lane_limit=25,
-                 delta_interval=0.05, reconcile_interval=2.0):
+                 delta_interval=0.05, reconcile_interval=2.0, shared=True):
         self.socketio = socketio
+        # Whether this process's pushes reach other processes' clients (a
+        # message queue joins them): only then may one watcher serve them all,
+        # chosen by the lock. Alone, a process needs its own watcher: another's
+        # pushes would never reach its clients.
+        self.shared = shared
         self.connection = connection
         self.queue_names = list(queue_names)
         self.lane_limit = lane_limit
@@ -117,6 +122,8 @@ class Watcher:
 
     def _release_lock(self):
         """Let another server's watcher take over at once instead of after LOCK_TTL."""
+        if not self.shared:
+            return
         try:
             if self.connection.get(keys.WATCHER_LOCK) == self.identity.encode():
                 self.connection.delete(keys.WATCHER_LOCK)
@@ -128,6 +135,10 @@ class Watcher:
             self.socketio.emit(event, payload, namespace=keys.LIVE_NAMESPACE, to=keys.DASHBOARD_ROOM)
 
     def _hold_lock(self):
+        if not self.shared:
+            if self.redis_ok is not True:  # "Redis is back" only after a command answered
+                self.connection.ping()
+            return True
         ok = self.connection.set(keys.WATCHER_LOCK, self.identity, nx=True, ex=LOCK_TTL)
         if ok:
             return True

@@ -49,7 +49,8 @@ def _listen_to_message_queue(server):
 
 
 def start_watcher(app):
-    """Start this process's watcher (it only works while it holds the lock)."""
+    """Start this process's watcher (joined to others by a message queue, it
+    only works while it holds the lock)."""
     if app.extensions.get("omq.watcher") is None:
         watcher = Watcher(
             socketio,
@@ -63,6 +64,7 @@ def start_watcher(app):
             lane_limit=app.config["DASHBOARD_LANE_LIMIT"],
             delta_interval=app.config["DELTA_INTERVAL"],
             reconcile_interval=app.config["RECONCILE_INTERVAL"],
+            shared=bool(app.config.get("SOCKETIO_MESSAGE_QUEUE")),
         )
         app.extensions["omq.watcher"] = watcher.start()
     return app.extensions["omq.watcher"]

@@ -18,7 +18,6 @@ a worker killed between taking a job and starting it loses nothing:
 ``recover_abandoned`` puts the job back at the front of its queue.
 """
 
-import ctypes
 import logging
 import os
 import signal
@@ -28,6 +27,8 @@ import time
 import redis
 from rq import Queue
 from rq.exceptions import DequeueTimeout
+from rq.job import JobStatus
+from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 from rq.worker import SimpleWorker, Worker
 
@@ -35,6 +36,9 @@ from .. import keys
 from . import dequeue, events
 
 log = logging.getLogger(__name__)
+
+#: What a Redis that is down or restarting raises.
+_REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 
 
 class _Pending:
@@ -72,7 +76,11 @@ class LiveMixin:
     # -- RQ hooks that receive RQ's pipeline ----------------------------------
 
     def heartbeat(self, timeout=None, pipeline=None):
-        super().heartbeat(timeout, pipeline=pipeline)
+        try:
+            super().heartbeat(timeout, pipeline=pipeline)
+        except _REDIS_DOWN as exc:  # only without a pipeline: a pipeline sends nothing here
+            self._redis_down(exc)
+            return
         self._flush_into(pipeline)
 
     def increment_successful_job_count(self, pipeline=None):
@@ -102,7 +110,11 @@ class LiveMixin:
         dequeue.release(self.name, job.id, pipeline)
 
     def run_maintenance_tasks(self):
-        super().run_maintenance_tasks()
+        try:
+            super().run_maintenance_tasks()
+        except _REDIS_DOWN as exc:  # runs again at the next interval
+            self._redis_down(exc)
+            return
         try:
             dequeue.sweep_orphans(self.connection)
         except redis.RedisError as exc:
@@ -122,7 +134,9 @@ class LiveMixin:
     def prepare_job_execution(self, job, remove_from_intermediate_queue=False):
         self._park("started", job, worker=self.name, pid=os.getpid())
         try:
-            super().prepare_job_execution(job, remove_from_intermediate_queue)
+            self._until_redis_takes_it(
+                lambda: super(LiveMixin, self).prepare_job_execution(job, remove_from_intermediate_queue),
+                applied=lambda: _status(job) == JobStatus.STARTED.value)
         finally:
             self._settle()
 
@@ -130,7 +144,9 @@ class LiveMixin:
         result = job._result
         self._park("finished", job, worker=self.name, info=_summary(result))
         try:
-            super().handle_job_success(job, queue, started_job_registry, execution)
+            self._until_redis_takes_it(
+                lambda: super(LiveMixin, self).handle_job_success(job, queue, started_job_registry, execution),
+                applied=lambda: _left_started(job))
         finally:
             self._settle()
 
@@ -145,8 +161,11 @@ class LiveMixin:
         else:
             self._park("failed", job, worker=self.name, info=_last_line(exc_string))
         try:
-            super().handle_job_failure(job, queue, started_job_registry=started_job_registry,
-                                       exc_string=exc_string, execution=execution)
+            self._until_redis_takes_it(
+                lambda: super(LiveMixin, self).handle_job_failure(
+                    job, queue, started_job_registry=started_job_registry, exc_string=exc_string,
+                    execution=execution),
+                applied=lambda: _left_started(job))
         finally:
             self._settle()
 
@@ -156,9 +175,141 @@ class LiveMixin:
         else:
             self._park("retry", job, worker=self.name)
         try:
-            super().handle_job_retry(job, queue, retry, started_job_registry, execution)
+            self._until_redis_takes_it(
+                lambda: super(LiveMixin, self).handle_job_retry(job, queue, retry, started_job_registry, execution),
+                applied=lambda: _left_started(job))
         finally:
             self._settle()
+
+    def handle_execution_ended(self, job, queue, heartbeat_ttl):
+        # The first write after a job's code returns: a heartbeat, safe to repeat.
+        self._until_redis_takes_it(lambda: super(LiveMixin, self).handle_execution_ended(job, queue, heartbeat_ttl))
+
+    # -- riding out a Redis restart ---------------------------------------------
+    #
+    # serve restarts a dead embedded Redis within about a second. A worker
+    # waits for it instead of exiting (and being restarted with backoff), and
+    # a job's settlement, the write that says how it ended, is repeated until
+    # Redis takes it: a job that ran while Redis was away still ends finished
+    # or failed, never stuck as started.
+
+    #: Longest pause between two tries to reach Redis while idle (RQ's is 60 s).
+    max_connection_wait_time = 1.0
+
+    _redis_down_told = 0.0
+
+    def _redis_down(self, exc):
+        if time.monotonic() - self._redis_down_told > 10:
+            log.warning("worker %s: Redis is unavailable (%s); waiting for it", self.name, exc)
+            self._redis_down_told = time.monotonic()
+
+    def _until_redis_takes_it(self, attempt, applied=None):
+        """``attempt()`` until Redis takes it.
+
+        A try whose reply was lost may have gone through: once Redis answers
+        again, ``applied()`` says so, and then it is not repeated (its event
+        went with it).
+        """
+        delay = 0.1
+        while True:
+            if self._pending is not None:
+                self._pending.written = False
+            try:
+                return attempt()
+            except _REDIS_DOWN as exc:
+                self._redis_down(exc)
+            written = self._pending is not None and self._pending.written
+            while True:
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                try:
+                    went_through = applied is not None and applied()
+                    break
+                except _REDIS_DOWN:
+                    continue
+            if went_through:
+                if self._pending is not None:
+                    self._pending.written = written
+                return None
+
+    def maintain_heartbeats(self, job, execution):
+        try:
+            super().maintain_heartbeats(job, execution)
+        except _REDIS_DOWN as exc:  # the work-horse goes on; the next beat tries again
+            self._redis_down(exc)
+
+    def check_for_suspension(self, burst):
+        try:
+            super().check_for_suspension(burst)
+        except _REDIS_DOWN as exc:  # the dequeue that follows waits for Redis
+            self._redis_down(exc)
+
+    # -- RQ's scheduler process, stopped with its worker ---------------------------
+
+    def _start_scheduler(self, burst=False, logging_level="INFO", date_format=None, log_format=None):
+        """RQ 3.0's ``_start_scheduler`` with ``BoundScheduler`` (RQ has no hook for the class)."""
+        from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+
+        self.scheduler = BoundScheduler(
+            self.queues, connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format or DEFAULT_LOGGING_DATE_FORMAT, log_format=log_format or DEFAULT_LOGGING_FORMAT,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()
+        if self.scheduler.acquired_locks:
+            if burst:
+                try:
+                    self.scheduler.register_birth()
+                    self.scheduler.enqueue_scheduled_jobs()
+                finally:
+                    self.scheduler.release_locks()
+                    self.scheduler.register_death()
+            else:
+                self.scheduler.start()
+
+
+class BoundScheduler(RQScheduler):
+    """RQ's scheduler process, which ends when its worker does.
+
+    RQ forks it from the worker and only stops it on the worker's orderly
+    exit: a worker killed by SIGKILL leaves it running, holding the queues'
+    scheduler locks (and renewing them) forever. This one asks the kernel for
+    SIGTERM when its parent dies (Linux) and, everywhere, checks its parent at
+    every heartbeat (each ``interval``, 1 s); either way it stops as RQ's own
+    SIGTERM handling does: locks released, death registered.
+    """
+
+    _parent_pid = None
+
+    def start(self):
+        self._parent_pid = os.getpid()
+        return super().start()
+
+    def work(self):
+        from ..runtime.child import set_death_signal
+
+        self._install_signal_handlers()
+        set_death_signal(signal.SIGTERM)
+        if os.getppid() != self._parent_pid:  # the worker died before the kernel was asked
+            self.request_stop()
+        super().work()
+
+    def heartbeat(self):
+        if self._parent_pid is not None and os.getppid() != self._parent_pid:
+            self.request_stop()
+        super().heartbeat()
+
+
+def _status(job):
+    """The job's status as Redis has it now (None: the job is gone)."""
+    status = job.connection.hget(job.key, "status")
+    return status.decode() if status is not None else None
+
+
+def _left_started(job):
+    """Whether a settlement already went through: the job is no longer started."""
+    return _status(job) != JobStatus.STARTED.value
 
 
 def _last_line(text):
@@ -352,10 +503,8 @@ def _kill_group(pid):
 
 def _die_with_parent(parent_pid):
     """Have the kernel SIGKILL this process when its parent dies (Linux; elsewhere a no-op)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
+    from ..runtime.child import set_death_signal
+
+    set_death_signal(signal.SIGKILL)
     if parent_pid and os.getppid() != parent_pid:  # it died before the line above
         os._exit(1)

@@ -1,10 +1,16 @@
-"""``python -m demo serve``: Redis, workers and the web server, as one command.
+"""``python -m demo serve``: Redis, workers and the web tier, as one command.
 
-Order of start: check the web port, get Redis (given, or embedded with an
-append-only file under ``instance/redis``), start the workers, then serve.
-Ctrl-C or SIGTERM stops them in reverse: web server, workers (warm: they
-finish or requeue their job), Redis. Errors a user can fix are one line and
-exit code 1.
+``serve`` is the supervisor; everything else is its child. Order of start:
+check the web port, get Redis (given, or embedded with an append-only file
+under ``instance/redis`` and a password kept in ``instance/redis-password``),
+start the workers, the SMTP sink and the cron scheduler, then the web tier
+(``python -m demo web``: gunicorn), and print the links once it answers.
+Ctrl-C or SIGTERM stops them in reverse: web tier, workers (warm: they finish
+or requeue their job) and services, Redis. Errors a user can fix are one
+line and exit code 1.
+
+Every child gets the Redis URL and any secret in its environment, never on
+its command line, and dies with ``serve`` even if ``serve`` is killed.
 """
 
 import errno
@@ -13,13 +19,22 @@ import os
 import signal
 import socket
 import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
 from pathlib import Path
 
-from .. import ROOT
-from ..db import EmbeddedRedis, RedisNotFound, RedisUnavailable, check_reachable, redact_url
-from .supervisor import Supervisor
+from .. import ROOT, config as config_module
+from ..db import (DataDirInUse, EmbeddedRedis, RedisNotFound, RedisUnavailable, check_reachable, free_port,
+                  redact_url)
+from . import child as child_module, secret_files
+from .supervisor import Child, Supervisor, child_argv
 
 log = logging.getLogger("demo.serve")
+
+#: Seconds the web tier may take to answer its first request.
+WEB_START_TIMEOUT = 60.0
 
 
 class ServeError(Exception):
@@ -66,45 +81,19 @@ def _get_redis(args, instance):
             raise ServeError(str(exc)) from None
         print(f"Redis: {redact_url(url)} (redis {version}, external)", flush=True)
         return url, None
+    password_file = instance / "redis-password"
     try:
-        server = EmbeddedRedis(instance / "redis", persist=True)
-    except RedisNotFound as exc:
+        server = EmbeddedRedis(instance / "redis", persist=True, password=secret_files.load_or_create(password_file))
+        server.start()
+    except (RedisNotFound, DataDirInUse) as exc:
         raise ServeError(str(exc)) from None
-    server.start()
+    if server.replaced:
+        print(f"Redis: stopped redis-server pid {server.replaced}, left running on {server.data_dir} "
+              "by a serve that was killed", flush=True)
     version = check_reachable(server.url)
-    print(f"Redis: embedded redis-server {version} ({server.binary}) on {server.url}, "
-          f"data in {server.data_dir} (append-only file on)", flush=True)
+    print(f"Redis: embedded redis-server {version} ({server.binary}) on {redact_url(server.url)}, "
+          f"data in {server.data_dir} (append-only file on), password in {password_file}", flush=True)
     return server.url, server
-
-
-def _install_stop(handler):
-    try:
-        import gevent
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            gevent.signal_handler(sig, handler)
-    except ImportError:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: handler())
-
-
-def serve(args):
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    instance = Path(args.instance) if args.instance else ROOT / "instance"
-    redis_server = None
-    try:
-        if not 0 <= args.workers <= 8:
-            raise ServeError("--workers takes a number from 0 to 8")
-        _check_port(args.host, args.port)
-        url, redis_server = _get_redis(args, instance)
-        return _run(args, url, instance)
-    except ServeError as exc:
-        print(f"serve: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if redis_server is not None:
-            redis_server.stop()
-            print("Redis stopped.", flush=True)
 
 
 def _smtp_url():
@@ -113,8 +102,6 @@ def _smtp_url():
     It goes into the environment, which every worker child inherits: the
     mail job reads it there, never from its (visible) arguments.
     """
-    from ..db import free_port
-
     given = os.environ.get("SMTP_URL")
     if given:
         print(f"Mail:      relay {redact_url(given)}", flush=True)
@@ -125,15 +112,31 @@ def _smtp_url():
     return os.environ["SMTP_URL"], port
 
 
-def _add_services(supervisor, url, sink_port, tick_interval):
-    """The SMTP sink (unless a relay is used) and rq's cron scheduler, supervised."""
-    from .supervisor import Child
+def _web_env(args, config, smtp_url, sink_port):
+    """What the web tier is told through its environment (secrets included: the
+    environment of a process is readable by its user only, its command line
+    by everyone). ``python -m demo web`` checks the settings before it serves."""
+    env = {"SMTP_URL": smtp_url, "DEMO_SMTP_SINK": "1" if sink_port is not None else "0",
+           "SECRET_KEY": config["SECRET_KEY"], "DEMO_PRESENTER_TOKEN": config["DEMO_PRESENTER_TOKEN"]}
+    if args.host in ("0.0.0.0", "::") and not config.get("PUBLIC_URL"):
+        env["PUBLIC_URL"] = public_base(args.host, args.port)  # /join shows the LAN address
+    return env
 
-    parent = ["--redis-url", url, "--parent-pid", str(os.getpid())]
+
+def _add_services(supervisor, sink_port):
+    """The SMTP sink (unless a relay is used) and rq's cron scheduler, supervised."""
+    parent = child_argv()
     if sink_port is not None:
         supervisor.add(Child("smtp", [sys.executable, "-m", "demo", "smtp", "--port", str(sink_port), *parent]))
+    # One token per serve: a restarted cron process renews its predecessor's lock at once.
     supervisor.add(Child("cron", [sys.executable, "-m", "demo", "cron", *parent],
-                         env={"DEMO_TICK_INTERVAL": str(int(tick_interval))}))
+                         env={child_module.CRON_TOKEN_ENV: uuid.uuid4().hex}))
+
+
+def _add_web(supervisor, args, env):
+    """The web tier: gunicorn (``python -m demo web``), stopped before everything else."""
+    argv = [sys.executable, "-m", "demo", "web", "--host", args.host, "--port", str(args.port)]
+    return supervisor.add(Child("web", argv, env=env, stop_first=True))
 
 
 # --- the presenter's identity and links (issue 10) ------------------------------
@@ -166,73 +169,135 @@ def _print_links(args, token):
               f'make demo ARGS="--host 0.0.0.0"', flush=True)
 
 
+def _wait_for_web(supervisor, web, args, stop):
+    """Keep supervising until the web tier answers /healthz (any status: Redis may be down)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(args.host, args.host)
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{args.port}/healthz"
+    deadline = time.monotonic() + WEB_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if not web.alive():
+            tail = web.log_path.read_text(errors="replace").strip().splitlines()[-1:] if web.log_path.exists() else []
+            raise ServeError(f"the web server exited at start ({' '.join(tail) or 'no output'}); "
+                             f"see {web.log_path}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            pass
+        supervisor.check()
+        stop.sleep(0.2)
+    raise ServeError(f"the web server did not answer within {WEB_START_TIMEOUT:.0f} s; see {web.log_path}")
+
+
 # --- the blocking demo's gunicorn and the talk profile (issue 12) ----------------
 
 
-def _add_blocking_gunicorn(supervisor, app, url):
-    """The blocking demo's gunicorn: the slides' app.py and gunicorn.conf.py, supervised."""
-    from ..db import free_port
+def _add_blocking_gunicorn(supervisor, config):
+    """The blocking demo's gunicorn: the slides' app.py and gunicorn.conf.py, supervised.
+
+    Returns what the web tier must know of it (its URL), for its environment.
+    """
     from . import gunicorn_conf
-    from .supervisor import Child
 
     port = free_port()
-    timeout = app.config.get("DEMO_GUNICORN_TIMEOUT")
-    supervisor.add(Child("gunicorn", gunicorn_conf.command(port, timeout), env={"REDIS_URL": url, "OMQ_PARENT_PID": str(os.getpid())}))
-    app.config["DEMO_GUNICORN_URL"] = f"http://127.0.0.1:{port}"
+    timeout = config.get("DEMO_GUNICORN_TIMEOUT")
+    supervisor.add(Child("gunicorn", gunicorn_conf.command(port, timeout), env={"OMQ_PARENT_PID": str(os.getpid())}))
+    url = f"http://127.0.0.1:{port}"
     print(f"Blocking:  gunicorn (slides/code/app.py, 2 sync workers, timeout "
-          f"{int(timeout) if timeout else 'from gunicorn.conf.py'}) on {app.config['DEMO_GUNICORN_URL']}", flush=True)
+          f"{int(float(timeout)) if timeout else 'from gunicorn.conf.py'}) on {url}", flush=True)
+    return {"DEMO_GUNICORN_URL": url}
 
 
 def _talk_profile(args):
     """``--talk``: the talk's short timeouts (config.TALK_PROFILE), unless the environment sets them."""
-    from ..config import TALK_PROFILE
-
     if not getattr(args, "talk", False):
         return {}
-    return {name: value for name, value in TALK_PROFILE.items() if name not in os.environ}
+    return {name: value for name, value in config_module.TALK_PROFILE.items() if name not in os.environ}
 
 
-def _run(args, url, instance):
-    from .. import create_app
-    from ..console.server import add_sandbox
-    from ..extensions import socketio
+class _Stop(Exception):
+    """Ctrl-C or SIGTERM arrived: leave at the next safe point."""
 
+
+class _StopSignal:
+    """Notes Ctrl-C and SIGTERM; ``check()`` raises ``_Stop`` once one came.
+
+    The handler only sets a flag: raising from it could cut a child's start
+    in half and leave that child unrecorded.
+    """
+
+    def __init__(self):
+        self.requested = False
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._note)
+
+    def _note(self, *_):
+        self.requested = True
+
+    def check(self):
+        if self.requested:
+            raise _Stop()
+
+    def sleep(self, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.check()
+            time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+        self.check()
+
+
+def serve(args):
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    instance = Path(args.instance) if args.instance else ROOT / "instance"
+    redis_server = None
+    stop = _StopSignal()
     try:
-        import gevent  # noqa: F401
+        if not 0 <= args.workers <= 8:
+            raise ServeError("--workers takes a number from 0 to 8")
+        _check_port(args.host, args.port)
+        problem = config_module.shared_secrets_missing()
+        if problem:
+            raise ServeError(problem)
+        url, redis_server = _get_redis(args, instance)
+        stop.check()
+        return _run(args, url, instance, redis_server, stop)
+    except ServeError as exc:
+        print(f"serve: {exc}", file=sys.stderr)
+        return 1
+    except _Stop:
+        return 0
+    finally:
+        if redis_server is not None:
+            redis_server.stop()
+            print("Redis stopped.", flush=True)
 
-        async_mode = "gevent"
-    except ImportError:
-        async_mode = "threading"
+
+def _run(args, url, instance, redis_server, stop):
+    from ..console.server import add_sandbox
+
+    talk = _talk_profile(args)
+    config = {**config_module.from_env(), **_presenter_secrets(args, instance), **talk}
     smtp_url, sink_port = _smtp_url()
-    app = create_app({"REDIS_URL": url, "SOCKETIO_ASYNC_MODE": async_mode, "SMTP_URL": smtp_url,
-                      "DEMO_SMTP_SINK": sink_port is not None, **_presenter_secrets(args, instance),
-                      **_talk_profile(args)})
-    if args.host in ("0.0.0.0", "::") and not app.config.get("PUBLIC_URL"):
-        app.config["PUBLIC_URL"] = public_base(args.host, args.port)  # /join shows the LAN address
-    supervisor = Supervisor(url, app.config["QUEUE_NAMES"], instance / "logs")
-    app.extensions["omq.supervisor"] = supervisor
+    supervisor = Supervisor(url, config_module.queue_names(config), instance / "logs", redis_server=redis_server)
     try:
         for _ in range(args.workers):
             supervisor.add_worker("fork")
-        _add_services(supervisor, url, sink_port, app.config["DEMO_TICK_INTERVAL"])
-        add_sandbox(supervisor, instance, app.config)  # the Redis console's (demo/console/server.py)
-        _add_blocking_gunicorn(supervisor, app, url)
-
-        def supervise():
-            while not supervisor.stopping:
-                supervisor.check()
-                socketio.sleep(0.5)
-
-        socketio.start_background_task(supervise)
-        _print_links(args, app.config["DEMO_PRESENTER_TOKEN"])
+        _add_services(supervisor, sink_port)
+        blocking = _add_blocking_gunicorn(supervisor, config)
+        add_sandbox(supervisor, instance, config)  # the Redis console's (demo/console/server.py); sets its URL
+        talk_env = {name: str(value) for name, value in talk.items()}  # the web tier reads them too
+        web = _add_web(supervisor, args, {**_web_env(args, config, smtp_url, sink_port), **blocking, **talk_env})
+        _wait_for_web(supervisor, web, args, stop)
+        _print_links(args, config["DEMO_PRESENTER_TOKEN"])
         print(f"Logs:      {instance / 'logs'}", flush=True)
-        _install_stop(socketio.stop)
-        socketio.run(app, host=args.host, port=args.port, use_reloader=False, log_output=False,
-                     allow_unsafe_werkzeug=True)
+        while True:
+            supervisor.check()
+            stop.sleep(0.5)
+    except _Stop:
+        pass
     finally:
         print("Stopping: workers finish their jobs…", flush=True)
-        watcher = app.extensions.get("omq.watcher")
-        if watcher is not None:
-            watcher.stop()
         supervisor.stop()
     return 0

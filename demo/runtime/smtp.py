@@ -128,7 +128,7 @@ def run_smtp(args):
     """Entry point of ``python -m demo smtp``; returns the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
-    url = child.redis_url("smtp", args.redis_url)
+    url = child.redis_url("smtp", args.redis_url, wait=args.wait_redis)
     if url is None:
         return 1
     connection = make_client(url, socket_timeout=5)

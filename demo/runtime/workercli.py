@@ -8,7 +8,7 @@ from ..live.worker import WORKER_CLASSES, run_threads
 
 
 def run_worker(args):
-    url = child.redis_url("worker", args.redis_url)
+    url = child.redis_url("worker", args.redis_url, wait=args.wait_redis)
     if url is None:
         return 1
     child.watch_parent(args.parent_pid)
