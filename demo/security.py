@@ -31,13 +31,19 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: ``Sec-Fetch-Site`` values of a request this origin's own pages made (or a typed URL).
 OWN_FETCH_SITES = ("same-origin", "none")
 
-#: Headers every response carries. ``frame-ancestors 'self'``: only this
-#: origin's pages may frame ours (the deck's widgets); X-Frame-Options says
-#: the same to browsers without CSP.
+#: Headers every response carries. ``frame-ancestors``: this origin's pages
+#: may frame ours (the deck's widgets), and so may a deck opened from disk
+#: (``file:``; ``?server=``, ``build_slides.py --pdf --demo-url``, make
+#: screenshots). A file:// page is cross-site, so the SameSite=Lax session
+#: cookie stays out of its frames: they show what the audience sees. A page
+#: on another port of this host is same-site (it would carry the cookie) and
+#: stays refused. X-Frame-Options says "same origin" to browsers without
+#: CSP; browsers with it follow frame-ancestors.
+FRAME_ANCESTORS = "frame-ancestors 'self' file:"
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "frame-ancestors 'self'",
+    "Content-Security-Policy": FRAME_ANCESTORS,
     "X-Frame-Options": "SAMEORIGIN",
 }
 

@@ -96,10 +96,21 @@ def _navigated(frame):
 
 def test_the_deck_still_frames_its_own_pages(browser, serve, site):
     server = serve(workers=0, env={"SITE_DIR": str(site)})
-    page = browser.new_context().new_page()
-    page.goto(server.base + "/deck/#/3")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server.base}/presenter?token={server.token}&next=/deck/%23/3")
     frame = page.frame_locator(".widget iframe")
     expect(frame.locator(".conn")).to_have_attribute("data-state", re.compile("live"), timeout=WAIT)
+    expect(frame.locator("#dashboard")).to_have_attribute("data-presenter", "true")
     response = page.request.get(server.base + "/dashboard?embed=1")
-    assert response.headers["content-security-policy"] == "frame-ancestors 'self'"
+    assert response.headers["content-security-policy"] == "frame-ancestors 'self' file:"
     assert response.headers["x-frame-options"] == "SAMEORIGIN"
+
+    # The same deck opened from disk (?server=) frames the widgets too, but a
+    # file:// page is cross-site: the presenter's cookie stays out, the frame
+    # is what the audience sees.
+    from_disk = context.new_page()
+    from_disk.goto(Path(site, "index.html").as_uri() + f"?server={server.base}/#/3")
+    frame = from_disk.frame_locator(".widget iframe")
+    expect(frame.locator(".conn")).to_have_attribute("data-state", re.compile("live"), timeout=WAIT)
+    expect(frame.locator("#dashboard")).to_have_attribute("data-presenter", "false")

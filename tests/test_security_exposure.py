@@ -133,7 +133,7 @@ def test_every_response_carries_the_security_headers(client, url):
     response = client.get(url)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self' file:"
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
