@@ -20,8 +20,9 @@ CONTROLLERS = ("scale", "theme", "fragments", "fit", "navigation", "progress", "
                "presenter", "link", "print", "help")
 #: The runtime's scripts in load order: the core, one file per controller, the boot.
 RUNTIME_SCRIPTS = ("deck.js",) + tuple(f"controllers/{name}.js" for name in CONTROLLERS) + ("boot.js",)
-#: The runtime files copied into every site, from static/deck/.
-RUNTIME_FILES = ("deck.css",) + RUNTIME_SCRIPTS
+#: The runtime files copied into every site, from static/deck/ (theme.css, the
+#: design system's variables, is also what the demo server's pages load).
+RUNTIME_FILES = ("theme.css", "deck.css") + RUNTIME_SCRIPTS
 #: The file every output directory has; an existing directory without it is never replaced.
 MARKER_FILE = "deck.json"
 
@@ -33,6 +34,7 @@ _HEAD = """<!doctype html>
 <meta name="generator" content="slidekit">
 {author}<title>{title}</title>
 <link rel="icon" href="data:,">
+<link rel="stylesheet" href="{runtime}/theme.css">
 <link rel="stylesheet" href="{runtime}/deck.css">
 </head>
 <body>
