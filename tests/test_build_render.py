@@ -126,7 +126,8 @@ def test_include_shows_a_line_range_with_the_language_from_the_file_name(basic_s
 def test_widget_directive_renders_an_offline_placeholder_the_runtime_can_replace(basic_site, basic_deck_json):
     _, bodies = _sections(basic_site)
     assert '<div class="widget" data-widget="dashboard" data-path="dashboard?embed=1" style="height:400px">' in bodies[8]
-    assert "Live demo: the queue dashboard" in bodies[8] and "make demo" in bodies[8]
+    assert "Live demo: the queue dashboard" in bodies[8] and "On the main screen." in bodies[8]
+    assert ":5000" not in bodies[8] and "127.0.0.1" not in bodies[8]  # no server baked in: it runs anywhere
     assert "<iframe" not in bodies[8]  # the frame is made by the runtime, only when a server answers
     assert basic_deck_json["slides"][8]["widgets"] == ["dashboard"]
 

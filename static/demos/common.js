@@ -114,7 +114,10 @@
     var socket = io("/live");
     socket.on("connect", function () {
       show("live", "live");
-      if (handlers.connect) handlers.connect();
+      // data-ready: the page's first state is on screen (screenshots and --pdf stills wait for it)
+      Promise.resolve(handlers.connect && handlers.connect()).then(function () {
+        document.documentElement.dataset.ready = "true";
+      });
     });
     socket.on("disconnect", function () { show("offline", "reconnecting…"); });
     socket.on("connect_error", function () { show("offline", "reconnecting…"); });
