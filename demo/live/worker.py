@@ -22,7 +22,7 @@ from rq.job import JobStatus
 from rq.worker import SimpleWorker, Worker
 
 from .. import keys
-from . import events
+from . import events, format
 
 
 class _Pending:
@@ -82,7 +82,7 @@ class LiveMixin:
 
     def handle_job_success(self, job, queue, started_job_registry, execution):
         result = job._result
-        self._park("finished", job, worker=self.name, info=_summary(result))
+        self._park("finished", job, worker=self.name, info=format.summary(result))
         try:
             super().handle_job_success(job, queue, started_job_registry, execution)
         finally:
@@ -93,11 +93,11 @@ class LiveMixin:
             self._park("canceled", job, worker=self.name, info="stopped by the presenter")
         elif job.should_retry:
             interval = job.get_retry_interval()
-            self._park("retry", job, worker=self.name, info=_last_line(exc_string),
+            self._park("retry", job, worker=self.name, info=format.last_line(exc_string),
                        at=repr(time.time() + interval) if interval else None,
                        left=job.retries_left - 1)
         else:
-            self._park("failed", job, worker=self.name, info=_last_line(exc_string))
+            self._park("failed", job, worker=self.name, info=format.last_line(exc_string))
         try:
             super().handle_job_failure(job, queue, started_job_registry=started_job_registry,
                                        exc_string=exc_string, execution=execution)
@@ -113,20 +113,6 @@ class LiveMixin:
             super().handle_job_retry(job, queue, retry, started_job_registry, execution)
         finally:
             self._settle()
-
-
-def _last_line(text):
-    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
-    return lines[-1] if lines else ""
-
-
-def _summary(value):
-    """What a card says about a result: a job's own ``summary`` if it gives one."""
-    if value is None:
-        return ""
-    if isinstance(value, dict) and isinstance(value.get("summary"), str):
-        return value["summary"]
-    return repr(value)
 
 
 class PausableQueue(Queue):
