@@ -134,7 +134,7 @@ ChartView.prototype.showFigures = function () {
     var box = this.figures;
     figures.forEach(function (f) {
       var figure = el("div", "figure figure-" + f[0]);
-      figure.append(el("b"), el("span", null, f[2]));
+      figure.append(el("span", "figure-value"), el("span", "figure-name", f[2]));
       box.append(figure);
     });
   }

@@ -143,7 +143,7 @@ LanesView.prototype.update = function (change) {
   store.queues.forEach(function (queue) {
     var sec = self.sections[queue];
     if (!sec) return;
-    var queueTotal = 0, active = false;
+    var queueTotal = 0, active = false, tallest = 1;
     LANES.forEach(function (lane) {
       var ids = store.lanes[queue][lane];
       var parts = sec.lanes[lane];
@@ -152,9 +152,12 @@ LanesView.prototype.update = function (change) {
       parts.count.textContent = formatNumber(n === null ? ids.length : n);
       parts.box.classList.toggle("is-empty", ids.length === 0 && !n);
       if (ids.length || n) active = true;
-      var shown = self.syncList(queue, lane, parts.list, ids, keep);
-      counted.push([parts, n === null ? ids.length : n, shown]);
+      var synced = self.syncList(queue, lane, parts.list, ids, keep);
+      tallest = Math.max(tallest, synced.items);
+      counted.push([parts, n === null ? ids.length : n, synced.shown]);
     });
+    // On a projector a queue's share of the height follows its longest lane.
+    if (self.fitMode) sec.section.style.flexGrow = String(Math.min(tallest, 6));
     sec.total.textContent = formatNumber(queueTotal) + (queueTotal === 1 ? " job" : " jobs");
     sec.section.classList.toggle("is-idle", !active);
     sec.paused.hidden = !store.paused.has(queue);
@@ -234,7 +237,7 @@ LanesView.prototype.items = function (ids) {
   return items.map(function (item) { return item.fold && item.cards.length === 1 ? { card: item.cards[0] } : item; });
 };
 
-/* Returns how many jobs the lane's cards stand for. */
+/* Returns {shown: how many jobs the lane's cards stand for, items: how many cards}. */
 LanesView.prototype.syncList = function (queue, lane, list, ids, keep) {
   var self = this, items = this.items(ids), shown = 0;
   if (!this.fitMode) items = items.slice(0, MAX_CARDS);
@@ -268,7 +271,7 @@ LanesView.prototype.syncList = function (queue, lane, list, ids, keep) {
     if (!keep.has(cursor.dataset.key || cursor.dataset.id)) cursor.remove();
     cursor = next;
   }
-  return shown;
+  return { shown: shown, items: items.length };
 };
 
 LanesView.prototype.createCard = function (card) {

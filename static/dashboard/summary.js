@@ -25,7 +25,7 @@ SummaryView.prototype.render = function () {
     var box = el("div", "total total-" + stat[0]);
     box.dataset.stat = stat[0];
     box.title = stat[2];
-    var value = el("b", "total-value", "–");
+    var value = el("span", "total-value", "–");
     box.append(value, el("span", "total-name", stat[1]));
     self.root.append(box);
     self.values[stat[0]] = value;
