@@ -14,7 +14,7 @@ from urllib.parse import quote, unquote
 from markdown_it import MarkdownIt
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 
-from . import code, directives
+from . import code, diagrams, directives
 from . import qr  # noqa: F401  (registers ::qr, issue 5)
 from .defaults import ALT_TITLE_MAX, MEDIA_DIR
 from .errors import SlideError
@@ -187,13 +187,26 @@ def _resolve_inline(token, ctx):
             new = ctx.asset(src, start + cursor)
             if new != src:
                 child.attrSet("src", new)
+            alt = " ".join("".join(c.content for c in child.children or () if c.type in ("text", "code_inline")).split())
             if ctx.image_alt is None:
-                ctx.image_alt = "".join(c.content for c in child.children or () if c.type in ("text", "code_inline"))
-                ctx.image_alt = " ".join(ctx.image_alt.split()) or None
+                ctx.image_alt = alt or None
+            _inline_svg(child, new, alt, ctx, start + cursor)
         elif child.type == "html_inline":
             cursor = _find_line(lines, child.content, cursor)
             child.content, _ = _scan(child.content, ctx, start + cursor)
         _count(child, ctx)
+
+
+def _inline_svg(token, url, alt, ctx, line):
+    """A local SVG becomes inline <svg> in the theme's colours (slidekit/diagrams.py)."""
+    target = unquote(url)
+    path = ctx.media.get(target)
+    if path is None or not target.lower().endswith(".svg"):
+        return
+    svg = diagrams.inline(path, alt, f"{ctx.slide.file}:{line}")
+    if svg is None:
+        return  # not safe to inline: it stays an <img>
+    token.type, token.tag, token.content, token.children = "html_inline", "", svg, None
 
 
 def _count(token, ctx):

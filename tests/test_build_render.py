@@ -79,7 +79,8 @@ def test_slide_classes_and_backgrounds(basic_site):
 
 def test_images_from_markdown_and_raw_html_are_copied_to_media(basic_site):
     _, bodies = _sections(basic_site)
-    assert '<img src="media/diagrams/queue.svg" alt="The queue" />' in bodies[2]
+    # a markdown SVG is written inline, so the theme colours it (slidekit/diagrams.py); raw HTML stays an <img>
+    assert '<svg class="diagram" aria-label="The queue" role="img" xmlns="http://www.w3.org/2000/svg"' in bodies[2]
     assert '<img src="media/diagrams/queue.svg" alt="again, as raw HTML" class="small">' in bodies[2]
     copied = basic_site / "media" / "diagrams" / "queue.svg"
     assert copied.read_bytes() == (DECKS / "basic" / "diagrams" / "queue.svg").read_bytes()
@@ -198,7 +199,7 @@ def test_a_heading_in_the_notes_is_not_the_slides_title(tmp_path):
 
 def test_an_image_alone_in_its_paragraph_is_marked_for_the_runtime(basic_site):
     _, bodies = _sections(basic_site)
-    assert '<p class="img-only"><img src="media/diagrams/queue.svg" alt="The queue" /></p>' in bodies[2]
+    assert '<p class="img-only"><svg class="diagram" aria-label="The queue"' in bodies[2]
     assert 'class="img-only"' not in bodies[4]  # no image, no mark
 
 
@@ -211,3 +212,27 @@ def test_every_runtime_controller_file_is_shipped_in_load_order(basic_site):
     assert html.index('src="deck/deck.js"') < positions[0] and positions == sorted(positions)
     assert positions[-1] < html.index('src="deck/boot.js"')
     assert all((basic_site / "deck" / "controllers" / f"{name}.js").is_file() for name in CONTROLLERS)
+
+
+# --- issue 11: diagrams follow the theme (slidekit/diagrams.py) --------------
+
+def test_a_markdown_svg_is_inlined_in_theme_colours_with_its_own_ids(tmp_path):
+    (tmp_path / "d.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" aria-labelledby="t">'
+        '<title id="t">Queue</title><defs><marker id="arrow"><path d="M0 0" fill="#1b2233"/></marker></defs>'
+        '<rect width="10" height="10" fill="#F7F8FB" stroke="#2f6fdb" style="stop-color: #e09b2d"/>'
+        '<path d="M0 0 H5" stroke="currentColor" marker-end="url(#arrow)"/></svg>', encoding="utf-8")
+    (tmp_path / "bad.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>',
+                                      encoding="utf-8")
+    (tmp_path / "talk.md").write_text("![A queue](d.svg)\n\n---\n\n![Again](d.svg)\n\n---\n\n![Unsafe](bad.svg)\n",
+                                      encoding="utf-8")
+    build(str(tmp_path / "talk.md"), str(tmp_path / "site"))
+    _, bodies = _sections(tmp_path / "site")
+    first, second = bodies[0], bodies[1]
+    assert '<svg class="diagram" role="img"' in first and "<img" not in first  # labelled by its own <title>
+    assert 'fill="var(--d-bg)" stroke="var(--d-blue)" style="stop-color:var(--d-amber)"' in first
+    assert 'fill="var(--d-ink)"' in first and 'stroke="currentColor"' in first
+    prefix = re.search(r'id="(d[0-9a-f]{6}-)arrow"', first).group(1)
+    assert f'marker-end="url(#{prefix}arrow)"' in first and f'aria-labelledby="{prefix}t"' in first
+    assert prefix not in second  # another use, other ids: no marker is shared across slides
+    assert '<img src="media/bad.svg" alt="Unsafe" />' in bodies[2]  # a script: it stays an image

@@ -411,10 +411,9 @@ def test_print_overview_and_presenter_show_code_fitted_too(offline, fit_site):
 
 def test_a_lone_viewbox_svg_fills_a_centred_slide(offline, fit_site):
     page = open_deck(offline().new_page(), _file_url(fit_site) + "#/7")
-    image = page.locator(".slide.present img")
-    page.wait_for_function("document.querySelector('.slide.present img').complete")
+    image = page.locator(".slide.present svg.diagram")  # inlined by the build, in the theme's colours
     box, slide = image.bounding_box(), page.locator(".slide.present").bounding_box()
     k = slide["width"] / 1280
     assert box["width"] / k >= 1100 and box["height"] / k >= 550, box  # the free area, not 0x0
-    assert image.evaluate("i => getComputedStyle(i).objectFit") == "contain"  # aspect ratio kept
+    assert image.get_attribute("preserveAspectRatio") in (None, "xMidYMid meet")  # aspect ratio kept
     assert page.locator(".slide.present").evaluate(LAYOUT) == []
