@@ -197,7 +197,9 @@
       case "started":
         job.status = "started"; job.at = null; job.progress = null;
         job.attempt = (job.attempt || 0) + 1;
-        job.log.push("attempt " + job.attempt + " started on " + (e.worker || "a worker") + (e.pid ? " (pid " + e.pid + ")" : ""));
+        job.log.push("attempt " + job.attempt + " started");
+        // which worker and process: for the curious, folded under "details"
+        job.ids = (job.ids || []).concat("attempt " + job.attempt + ": " + (e.worker || "a worker") + (e.pid ? ", pid " + e.pid : ""));
         break;
       case "progress":
         job.progress = e.progress; job.note = e.info || ""; break;
@@ -290,6 +292,11 @@
       var ol = h("ol", { class: "log" });
       job.log.forEach(function (line) { ol.appendChild(h("li", { text: line })); });
       el.appendChild(ol);
+      if (job.ids && job.ids.length) {
+        var ids = h("ul");
+        job.ids.forEach(function (line) { ids.appendChild(h("li", { text: line })); });
+        el.appendChild(h("details", { class: "ids" }, h("summary", { text: "details" }), ids));
+      }
     }
     var d = job.detail;
     if (d && d.status === "finished" && d.result != null) {
