@@ -87,6 +87,7 @@ def widget(d, ctx):
         raise SlideError(f"::widget height must be a number of pixels between 60 and 4000, not '{height}'")
     path, label = WIDGETS[name]
     ctx.widgets.append(name)
+    ctx.widget_title = ctx.widget_title or f"Live demo: {label}"
     # A neutral card: the build cannot know where the demo server will run; the
     # runtime says why a frame is missing on the main screen (controllers/widgets.js).
     return (f'<div class="widget" data-widget="{name}" data-path="{escape(path)}" style="height:{height}px">'

@@ -54,6 +54,8 @@ class Context:
         self.classes, self.style, self.widgets = [], "", []
         self.title = None
         self.image_alt = None  #: alt text of the first image, the title when there is no heading
+        self.first_text = None  #: the slide's first words, its title when it has no heading, image or widget
+        self.widget_title = None  #: "Live demo: ..." of its first widget, its title when it has no heading or image
         self.first_line = slide.line  #: file line of the text being rendered (body or notes)
 
     def error(self, line, message):
@@ -120,7 +122,8 @@ def render_slide(slide, src_dir):
     tokens = md.parse(slide.body, env)
     _resolve(tokens, ctx)
     html = md.renderer.render(tokens, md.options, env)
-    title = ctx.title or _shorten(ctx.image_alt or "", ALT_TITLE_MAX)  # from the slide, never its notes
+    # from the slide, never its notes: a heading, an image's alt, a widget's name, its first words
+    title = ctx.title or _shorten(ctx.image_alt or ctx.widget_title or ctx.first_text or "", ALT_TITLE_MAX)
     notes_html = ""
     if slide.notes:
         fragments, ctx.first_line = ctx.fragments, slide.notes_line
@@ -151,9 +154,12 @@ def _resolve(tokens, ctx):
             if heading and ctx.title is None:
                 ctx.title = heading
         elif kind == "inline" and token.children:
+            words = "".join(c.content for c in token.children if c.type in ("text", "code_inline"))
             if want_title:
-                ctx.title = "".join(c.content for c in token.children if c.type in ("text", "code_inline"))
+                ctx.title = words
                 want_title = False
+            elif ctx.first_text is None and words.strip():
+                ctx.first_text = " ".join(words.split())
             _resolve_inline(token, ctx)
         _count(token, ctx)
 

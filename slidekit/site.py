@@ -60,7 +60,9 @@ def index_html(meta, slides):
     for number, slide in enumerate(slides, start=1):
         classes = " ".join(["slide"] + slide.classes)
         style = f' style="{escape(slide.style)}"' if slide.style else ""
-        parts.append(f'<section class="{classes}" id="slide-{number}" data-fragments="{slide.fragments}"{style}>\n')
+        title = escape(slide.title or f"Slide {number}")  # the overview and the presenter view show it
+        parts.append(f'<section class="{classes}" id="slide-{number}" data-fragments="{slide.fragments}" '
+                     f'data-title="{title}"{style}>\n')
         parts.append(slide.html)
         if slide.notes_html:
             parts.append(f'<aside class="notes">\n{slide.notes_html}</aside>\n')

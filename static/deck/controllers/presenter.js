@@ -11,7 +11,9 @@
 
   // ?presenter: current and next slide, notes, elapsed time and clock, in a tab.
   OMQ.controllers.presenter = function Presenter(deck) {
-    var panel, next, notes, elapsed, clock, count, timer, startedAt = Date.now();
+    var panel, next, nextLabel, notes, elapsed, clock, count, timer, startedAt = Date.now();
+    // A slide's name from the build (its heading, else an image's alt, a widget, its first words).
+    function title(h) { var s = deck.slides[h]; return (s && s.getAttribute('data-title')) || 'Slide ' + (h + 1); }
     function tick() {
       elapsed.textContent = hms(Math.floor((Date.now() - startedAt) / 1000));
       clock.textContent = new Date().toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', second: '2-digit'});
@@ -28,7 +30,8 @@
       render: function () {
         if (deck.config.mode !== 'presenter') return;
         panel = make('div', 'presenter', document.body);
-        var upcoming = make('div', 'p-next', panel, '<div class="p-label">Next</div>');
+        var upcoming = make('div', 'p-next', panel);
+        nextLabel = make('div', 'p-label', upcoming, 'Next');
         next = make('div', 'p-stage', upcoming);
         var copy = deck.el.querySelector('.slides').cloneNode(true);
         Array.prototype.forEach.call(copy.querySelectorAll('[id]'), function (node) { node.removeAttribute('id'); });
@@ -58,7 +61,8 @@
         var source = deck.slides[state.h].querySelector('.notes');
         notes.innerHTML = source ? source.innerHTML : '<p class="p-none">No notes for this slide.</p>';
         count.textContent = 'Slide ' + (state.h + 1) + ' / ' + state.count +
-          (state.fragments ? ' · step ' + state.f + ' / ' + state.fragments : '');
+          (state.fragments ? ' · step ' + state.f + ' / ' + state.fragments : '') + ': ' + title(state.h);
+        nextLabel.textContent = state.h + 1 < state.count ? 'Next: ' + title(state.h + 1) : 'Next';
       },
       destroy: function () { if (panel) panel.remove(); }
     });
