@@ -82,9 +82,18 @@ Dashboard.prototype.changed = function (change) {
 Dashboard.prototype.schedule = function () {
   var self = this;
   if (this.frame !== null) return;
-  var run = function () { self.frame = null; self.flush(); };
+  var timer = null, raf = null;
+  var run = function () {
+    window.clearTimeout(timer);
+    window.cancelAnimationFrame(raf);
+    self.frame = null;
+    self.flush();
+  };
   // A hidden tab gets no animation frames: the store keeps up, the DOM waits.
-  this.frame = document.hidden ? window.setTimeout(run, 500) : window.requestAnimationFrame(run);
+  // A frame off screen (a widget on a printed page) gets none either: a timer stands in.
+  timer = window.setTimeout(run, document.hidden ? 500 : 250);
+  if (!document.hidden) raf = window.requestAnimationFrame(run);
+  this.frame = timer;
 };
 
 Dashboard.prototype.flush = function () {

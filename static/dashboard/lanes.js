@@ -157,7 +157,7 @@ LanesView.prototype.update = function (change) {
       counted.push([parts, n === null ? ids.length : n, synced.shown]);
     });
     // On a projector a queue's share of the height follows its longest lane.
-    if (self.fitMode) sec.section.style.flexGrow = String(Math.min(tallest, 6));
+    if (self.fitMode) sec.section.style.flexGrow = String(Math.min(tallest, 3));
     sec.total.textContent = formatNumber(queueTotal) + (queueTotal === 1 ? " job" : " jobs");
     sec.section.classList.toggle("is-idle", !active);
     sec.paused.hidden = !store.paused.has(queue);
@@ -344,6 +344,7 @@ LanesView.prototype.fillFold = function (node, item) {
   node.dataset.represents = String(item.cards.length);
   parts[0].textContent = shortFunc(newest.func) + " ×" + item.cards.length;
   setTime(parts[1], when(newest));
-  parts[2].textContent = "recurring" + (newest.info ? " · " + newest.info : "");
-  node.firstChild.title = item.cards.length + " runs of the recurring job " + item.name + ": open them all";
+  parts[2].textContent = "recurring job";
+  node.firstChild.title = item.cards.length + " runs of the recurring job " + item.name +
+    (newest.info ? " (newest: " + newest.info + ")" : "") + ": open them all";
 };

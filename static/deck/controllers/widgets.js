@@ -56,9 +56,14 @@
     }
     function show(widget) {
       var mode = deck.config.mode;
-      if (!base || !(mode === 'deck' || (mode === 'print' && printLive))) { offlineCard(widget, mode, base, false); return; }
+      if (!base || !(mode === 'deck' || (mode === 'print' && printLive))) {
+        offlineCard(widget, mode, base, false);
+        widget.dataset.state = 'offline';
+        return;
+      }
       reachable().then(function (ok) {
         widget.classList.toggle('live', ok);
+        widget.dataset.state = ok ? 'live' : 'offline';  // --pdf waits for every widget to know
         if (!ok) { offlineCard(widget, mode, base, false); return; }
         if (!widget.querySelector('iframe')) {
           var frame = make('iframe', '', null);
