@@ -181,10 +181,20 @@ def test_image_only_slides_take_their_title_from_the_alt_text_then_their_number(
     titles = [s["title"] for s in data["slides"]]
     assert titles[0] == "Short code"  # a heading still wins
     assert titles[6] == "A queue drawn with only a viewBox"  # a lone markdown image: its alt text
-    assert titles[7] == "Slide 8"  # neither a heading nor an image: the number shown on screen
+    assert titles[7] == "Just a sentence, with neither a heading nor an image."  # its first words
     assert len(titles[8]) <= 60 and titles[8].endswith("…")  # a long alt is shortened at a word
     assert titles[8].startswith("A long description of a diagram: the web app enqueues")
     assert titles[9] == "Raw HTML image, alt as the title"  # <img alt> in raw HTML counts too
+
+
+def test_a_slide_with_only_a_widget_or_nothing_to_read_is_still_named(tmp_path):
+    src = tmp_path / "talk.md"
+    src.write_text("::widget dashboard\n\n---\n\n::slide class=center\n\n```\ncode only\n```\n", encoding="utf-8")
+    build(str(src), str(tmp_path / "site"))
+    data = json.loads((tmp_path / "site" / "deck.json").read_text(encoding="utf-8"))
+    assert [s["title"] for s in data["slides"]] == ["Live demo: the queue dashboard", "Slide 2"]
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'data-title="Live demo: the queue dashboard"' in html and 'data-title="Slide 2"' in html
 
 
 def test_a_heading_in_the_notes_is_not_the_slides_title(tmp_path):
@@ -194,7 +204,7 @@ def test_a_heading_in_the_notes_is_not_the_slides_title(tmp_path):
     (tmp_path / "d.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 2 1'/>", encoding="utf-8")
     build(str(src), str(tmp_path / "site"))
     data = json.loads((tmp_path / "site" / "deck.json").read_text(encoding="utf-8"))
-    assert [s["title"] for s in data["slides"]] == ["The diagram", "Slide 2"]
+    assert [s["title"] for s in data["slides"]] == ["The diagram", "Plain words"]  # never "Notes heading"
 
 
 def test_an_image_alone_in_its_paragraph_is_marked_for_the_runtime(basic_site):

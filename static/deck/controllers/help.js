@@ -16,7 +16,11 @@
         }).join('') + '</table>');
         box.hidden = true;
       },
-      toggle: function () { box.hidden = !box.hidden; },
+      toggle: function () {
+        box.hidden = !box.hidden;
+        var theme = box.querySelector('tr:nth-child(7) td');  // says which theme is on
+        if (theme) theme.textContent = 'next theme (now: ' + document.documentElement.getAttribute('data-theme') + ')';
+      },
       destroy: function () { box.remove(); }
     });
   };
