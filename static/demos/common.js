@@ -111,7 +111,9 @@
       show("offline", "live updates unavailable");
       return null;
     }
-    var socket = io("/live");
+    // WebSocket first: a deck keeps every widget's frame (and its socket) open, and
+    // long-polling ones would soon use up the browser's six connections to the server.
+    var socket = io("/live", { transports: ["websocket", "polling"], tryAllTransports: true });
     socket.on("connect", function () {
       show("live", "live");
       // data-ready: the page's first state is on screen (screenshots and --pdf stills wait for it)
