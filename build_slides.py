@@ -23,6 +23,8 @@ def _parser():
                              "widgets and --pdf prints a still of each")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also list front matter keys that are kept but not used (other tools' settings)")
     return parser
 
 
@@ -45,6 +47,9 @@ def main(argv=None):
         result = build(args.src, args.out, strict=args.strict)
         for warning in result.warnings:
             print(f"{warning} (warning)", file=sys.stderr)
+        if args.verbose:
+            for notice in result.notices:
+                print(f"{notice} (info)", file=sys.stderr)
         if not args.quiet:
             print(f"built {result.slides} slides into {args.out}/ in {result.seconds:.2f} s")
         if args.pdf:

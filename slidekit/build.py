@@ -13,7 +13,7 @@ from . import site
 from .defaults import FRONT_MATTER
 from .errors import BuildFailed, SlideError
 from .render import render_slide
-from .source import check_meta, list_sources, read_file
+from .source import Syntax, check_meta, list_sources, read_file
 
 
 @dataclass
@@ -26,6 +26,7 @@ class BuildResult:
     rendered: list  #: names of the files rendered this time (the rest came from the cache)
     seconds: float
     meta: dict = field(default_factory=dict)
+    notices: list = field(default_factory=list)  #: what --verbose lists: front matter keys kept but unused
 
 
 @dataclass
@@ -33,6 +34,7 @@ class _Entry:
     stat: tuple
     digest: str
     first: bool
+    syntax: object  #: the deck syntax the file was read with (the first file's front matter decides it)
     meta: dict
     slides: list
     errors: list
@@ -54,10 +56,11 @@ def build(src="slides", out="site", *, strict=False, cache=None):
     cache = cache if cache is not None else BuildCache()
     src_dir, files = list_sources(src)
     single = os.path.isfile(src)
-    entries, rendered = [], []
+    entries, rendered, syntax = [], [], None
     for index, (name, path) in enumerate(files):
         display = src if single else path
-        entry, fresh = _load(cache, os.path.abspath(path), display, name, src_dir, index == 0)
+        entry, fresh = _load(cache, os.path.abspath(path), display, name, src_dir, index == 0, syntax)
+        syntax = entry.syntax if index == 0 else syntax
         entries.append(entry)
         if fresh:
             rendered.append(name)
@@ -66,13 +69,14 @@ def build(src="slides", out="site", *, strict=False, cache=None):
 
     errors = [error for entry in entries for error in entry.errors]
     warnings = [warning for entry in entries for warning in entry.warnings]
-    meta = dict(FRONT_MATTER)
+    meta, notices = dict(FRONT_MATTER), []
     try:
-        values, meta_warnings = check_meta(entries[0].meta, files[0][1] if not single else src)
+        values, meta_warnings, notices = check_meta(entries[0].meta, files[0][1] if not single else src)
         meta.update(values)
         warnings = meta_warnings + warnings
     except SlideError as exc:
         errors.insert(0, exc)
+    meta["dialect"] = syntax.dialect if syntax else "slidekit"
     slides = [slide for entry in entries for slide in entry.slides]
     if not slides and not errors:
         errors.append(SlideError("the deck has no slides", src))
@@ -88,29 +92,37 @@ def build(src="slides", out="site", *, strict=False, cache=None):
     except OSError as exc:
         raise SlideError(f"cannot write the deck to {out}: {exc.strerror or exc}") from None
     return BuildResult(out=out, slides=len(slides), warnings=_ordered(warnings, files), rendered=rendered,
-                       seconds=time.perf_counter() - started, meta=meta)
+                       seconds=time.perf_counter() - started, meta=meta, notices=notices)
 
 
-def _load(cache, path, display, name, src_dir, first):
-    """The cache entry for one file, rendering it only if it or a dependency changed."""
+def _load(cache, path, display, name, src_dir, first, syntax):
+    """The cache entry for one file, rendering it only if it, a dependency or the deck's syntax changed."""
     entry = cache.entries.get(path)
     try:
         stat = os.stat(path)
         signature = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         signature = None
-    if entry and entry.stat == signature and entry.first == first and _deps_unchanged(entry):
+
+    def reusable(entry):
+        return (entry and entry.first == first and _deps_unchanged(entry)
+                and (first or entry.syntax.key() == syntax.key()))
+
+    if entry and entry.stat == signature and reusable(entry):
         return entry, False
     try:
-        source = read_file(path, display, name, first)
+        source = read_file(path, display, name, first, syntax)
     except SlideError as exc:
-        entry = _Entry(signature, "", first, {}, [], [exc], [], {}, {})
+        entry = _Entry(signature, "", first, syntax or Syntax(), {}, [], [exc], [], {}, {})
         cache.entries[path] = entry
         return entry, True
-    if entry and entry.digest == source.digest and entry.first == first and _deps_unchanged(entry):
+    if entry and entry.digest == source.digest and reusable(entry):
         entry.stat = signature
         return entry, False
-    entry = _Entry(signature, source.digest, first, source.meta, [], [], [], {}, {})
+    entry = _Entry(signature, source.digest, first, source.syntax, source.meta, [], list(source.errors),
+                   list(source.warnings), {}, {})
+    for dep in source.deps:
+        entry.deps[dep] = _stat(dep)
     for slide in source.slides:
         result, ctx = render_slide(slide, src_dir)
         entry.slides.append(result)
@@ -122,16 +134,16 @@ def _load(cache, path, display, name, src_dir, first):
     return entry, True
 
 
+def _stat(path):
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
 def _deps_unchanged(entry):
-    for path, signature in entry.deps.items():
-        try:
-            stat = os.stat(path)
-            current = (stat.st_mtime_ns, stat.st_size)
-        except OSError:
-            current = None
-        if current != signature:
-            return False
-    return True
+    return all(_stat(path) == signature for path, signature in entry.deps.items())
 
 
 def _ordered(problems, files):

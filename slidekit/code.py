@@ -38,7 +38,7 @@ _TOKEN_CLASSES = {
 }
 _class_cache = {}
 _lexer_cache = {}
-_REGION = re.compile(r"^\s*(?:#|//|--|;|/\*|<!--|\{#-?|%)\s*(end)?region\b[ \t]*([\w.-]*)")
+_REGION = re.compile(r"^\s*(?:#|//|--|;|/\*|<!--|\{#-?|%)\s*#?(end)?region\b[ \t]*([\w.-]*)")
 _RANGE = re.compile(r"^(?P<path>.+?):(?P<start>\d+)(?:-(?P<end>\d*))?$")
 
 
@@ -104,17 +104,28 @@ def highlight_lines(code, lexer):
     return lines or [""]
 
 
-def parse_info(info):
-    """Split a fence info string into (lang, highlight spec or None, options dict)."""
+def parse_info(info, lenient=False):
+    """Split a fence info string into (lang, highlight spec or None, options dict).
+
+    Brace groups are highlight specs (``{2,4-6}``, ``{1-3|5}``, Slidev's
+    ``{all|2|*}``) or, in Slidev's style, options (``{lines:true,
+    startLine:5}``, ``{monaco}``): known options are used, the rest left out.
+    ``lenient`` (decks of other tools) ignores words we do not know instead of
+    failing on them.
+    """
     lang, spec, options = None, None, {}
     rest = info.strip()
-    if "{" in rest:
+    while "{" in rest:
         start = rest.index("{")
         end = rest.find("}", start)
         if end < 0:
             raise CodeError(f"malformed highlight spec '{rest[start:]}': missing '}}'")
-        spec = rest[start + 1:end]
+        group = rest[start + 1:end]
         rest = rest[:start] + " " + rest[end + 1:]
+        if ":" in group or group.strip().startswith("monaco") or lenient and not _SPEC.fullmatch(group):
+            _brace_options(group, options)
+        elif spec is None:
+            spec = group
     for word in rest.split():
         if "=" in word:
             key, _, value = word.partition("=")
@@ -123,18 +134,38 @@ def parse_info(info):
             options[word] = True
         elif lang is None:
             lang = word
-        else:
+        elif not lenient:
             raise CodeError(f"unexpected '{word}' in code block options (after language '{lang}')")
-    unknown = sorted(set(options) - {"include", "linenos"})
-    if unknown:
+    unknown = sorted(set(options) - {"include", "linenos", "start"})
+    if unknown and not lenient:
         raise CodeError(f"unknown code block option '{unknown[0]}' (known: include, linenos)")
+    for key in unknown:
+        del options[key]
     return lang, spec, options
+
+
+#: What a highlight spec may hold: line numbers, ranges, ``,`` and ``|``, and Slidev's ``all`` / ``*``.
+_SPEC = re.compile(r"[\d\s,|*-]*(?:all[\d\s,|*-]*)*")
+
+
+def _brace_options(group, options):
+    """Slidev's ``{lines:true, startLine:5}`` options onto ours."""
+    for item in group.split(","):
+        key, _, value = item.partition(":")
+        key, value = key.strip(), value.strip().strip("\"'")
+        if key == "lines" and value == "true":
+            options["linenos"] = True
+        elif key == "startLine" and value.isdigit():
+            options["start"] = int(value)
 
 
 def parse_steps(spec, count):
     """``'1-3|5'`` -> ``[{1, 2, 3}, {5}]`` for a block of ``count`` lines."""
     steps = []
     for step in spec.split("|"):
+        if step.strip() in ("all", "*"):  # Slidev: every line, i.e. nothing dimmed
+            steps.append(set())
+            continue
         lines = set()
         for part in step.split(","):
             part = part.strip()

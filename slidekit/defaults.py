@@ -12,7 +12,11 @@ FRONT_MATTER = {
     "height": 720,  #: logical slide height
     "lang": "en",  #: the page language
     "server": "",  #: demo server base URL for live widgets when the deck is opened from file://
+    "dialect": "",  #: slidekit, marp or slidev; empty: told from the front matter (slidekit/dialects.py)
 }
+
+#: Longest separator pattern (reveal-md's separator, verticalSeparator, notesSeparator) a deck may set.
+PATTERN_MAX = 200
 
 #: Live widgets the ``::widget NAME`` directive knows: name -> (path on the demo server, label).
 WIDGETS = {

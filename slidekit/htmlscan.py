@@ -17,6 +17,15 @@ RESOURCE_ATTRS = {
 #: Tags whose local resources are copied into the site (the rest may only be remote or absent).
 COPIED_TAGS = {"img", "source", "video", "audio", "track", "object", "embed"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+#: Slidev's click elements: each is one fragment.
+CLICK_TAGS = {"v-click", "v-clicks"}
+
+
+def missing_image(ref, alt=""):
+    """What stands in for a missing image: a marked box naming the file (and its alt text)."""
+    alt_html = f"<span>{escape(alt)}</span>" if alt else ""
+    return (f'<span class="missing-image" role="img" aria-label="{escape(f"missing image {ref}")}">{alt_html}'
+            f"<code>{escape(ref)}</code></span>")
 
 
 class _Scanner(HTMLParser):
@@ -38,26 +47,37 @@ class _Scanner(HTMLParser):
 
     def _tag(self, tag, attrs, closed):
         line, column = self.getpos()
+        names = [name for name, _ in attrs]
+        click = tag in CLICK_TAGS or "v-click" in names  # Slidev: one click shows it, as a fragment
         for name, value in attrs:
             if name == "class" and value and "fragment" in value.split():
                 self.fragments += 1
+                click = False
+        if click:
+            self.fragments += 1
         if tag in HEADINGS and self.heading is None and self._heading_depth is None:
             self._heading_depth = tag
         if tag == "img" and self.image_alt is None:
             alt = " ".join((dict(attrs).get("alt") or "").split())
             self.image_alt = alt or None
-        names = RESOURCE_ATTRS.get(tag)
-        if not names:
-            return
-        changed = False
-        new_attrs = []
+        resources = RESOURCE_ATTRS.get(tag, ())
+        changed, new_attrs = click, []
         for name, value in attrs:
-            if name in names and value:
+            if name in resources and value:
                 new = self.resolve(tag, name, value, line)
+                if new is None:  # a missing image: its place is marked
+                    alt = " ".join((dict(attrs).get("alt") or "").split())
+                    self.edits.append((line, column, self.get_starttag_text(), missing_image(value, alt)))
+                    return
                 if new != value:
                     changed = True
                     value = new
+            if click and name == "class":
+                value = f"{value or ''} fragment".strip()
+                click = False
             new_attrs.append((name, value))
+        if click:
+            new_attrs.append(("class", "fragment"))
         if changed:
             text = "".join(f" {n}" if v is None else f' {n}="{escape(v)}"' for n, v in new_attrs)
             self.edits.append((line, column, self.get_starttag_text(), f"<{tag}{text}{' /' if closed else ''}>"))
@@ -77,7 +97,8 @@ def scan_html(html, resolve):
     first image alt text or None).
 
     ``resolve(tag, attr, value, line)`` gets every resource URL (``line`` is
-    1-based inside ``html``) and returns the URL to write instead.
+    1-based inside ``html``) and returns the URL to write instead, or None for
+    a missing image (the tag is replaced by a marked placeholder).
     """
     scanner = _Scanner(resolve)
     scanner.feed(html)

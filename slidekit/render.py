@@ -8,17 +8,22 @@ fences and directives.
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from html import escape
 
-from . import code, diagrams, directives
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from . import code, diagrams, directives, idioms
 from . import qr  # noqa: F401  (registers ::qr, issue 5)
-from .defaults import ALT_TITLE_MAX, MEDIA_DIR
+from .defaults import ALT_TITLE_MAX, IMAGE_EXTENSIONS, MEDIA_DIR
 from .errors import SlideError
-from .htmlscan import COPIED_TAGS, scan_html
+from .htmlscan import COPIED_TAGS, missing_image, scan_html
 
 _md = None
 
@@ -38,6 +43,7 @@ class RenderedSlide:
     classes: list = field(default_factory=list)
     style: str = ""
     widgets: list = field(default_factory=list)
+    vertical: bool = False  #: continues the column of the slide before it
 
 
 class Context:
@@ -46,7 +52,9 @@ class Context:
     def __init__(self, slide, src_dir):
         self.slide = slide
         self.src_dir = src_dir
-        self.base_dir = os.path.dirname(os.path.join(src_dir, slide.name))
+        self.base_dir = slide.dir or os.path.dirname(os.path.join(src_dir, slide.name))
+        self.dialect = slide.extra.get("dialect", "slidekit")
+        self.layers = []  #: Marp background images: (url, options)
         self.errors, self.warnings = [], []
         self.deps = {}  #: absolute path -> (mtime_ns, size) or None when missing
         self.media = {}  #: site-relative path -> absolute source path
@@ -74,7 +82,11 @@ class Context:
         return True
 
     def asset(self, ref, line, what="image"):
-        """The site URL for a local image (copied to media/), checking that it exists."""
+        """The site URL for a local image (copied to media/), checking that it exists.
+
+        A missing file is a warning (the deck still builds and marks the place):
+        returns None then.
+        """
         if ref.startswith(("data:", "#", "blob:")):
             return ref
         if "://" in ref or ref.startswith("//"):
@@ -86,8 +98,8 @@ class Context:
         path = unquote(ref.split("#")[0].split("?")[0])
         full = os.path.normpath(os.path.join(self.base_dir, path))
         if not self.depend(full) or not os.path.isfile(full):
-            self.error(line, f"missing {what} {ref}")
-            return ref
+            self.warn(line, f"missing {what} {ref}")
+            return None
         relative = os.path.relpath(full, self.src_dir)
         if relative.startswith(".."):  # outside the slides: name it by content, not by where it is
             with open(full, "rb") as handle:
@@ -97,6 +109,19 @@ class Context:
         self.media[target] = full
         return quote(target)
 
+    def set_background(self, ref, line):
+        """The slide's background: an image (copied like any image) or a CSS colour."""
+        if ref.lower().split("?")[0].endswith(IMAGE_EXTENSIONS) or "://" in ref or "/" in ref:
+            url = self.asset(ref, line, "background image")
+            if url is not None:
+                self.style = f"background:url({_css_url(url)}) center/cover no-repeat"
+        elif re.fullmatch(r"[#\w\s(),.%-]+", ref):
+            self.style = f"background:{ref}"
+
+
+def _css_url(url):
+    return '"' + url.replace("\\", "%5C").replace('"', "%22").replace("\n", "") + '"'
+
 
 def markdown():
     """The shared markdown-it instance."""
@@ -104,9 +129,13 @@ def markdown():
     if _md is None:
         md = MarkdownIt("commonmark", {"html": True})
         md.enable(["table", "strikethrough"])
-        md.use(attrs_plugin, spans=True).use(attrs_block_plugin)
-        md.block.ruler.before("paragraph", "directive", _directive_rule,
-                              {"alt": ["paragraph", "reference", "blockquote", "list"]})
+        md.use(attrs_plugin, spans=True).use(attrs_block_plugin).use(footnote_plugin)
+        alt = {"alt": ["paragraph", "reference", "blockquote", "list"]}
+        md.block.ruler.before("paragraph", "directive", _directive_rule, alt)
+        md.block.ruler.before("directive", "slot", idioms.slot_rule, alt)
+        md.block.ruler.before("fence", "content_class", idioms.content_block_rule, alt)
+        md.block.ruler.before("paragraph", "code_import", idioms.import_rule, alt)
+        md.core.ruler.before("inline", "content_classes", _content_classes)
         md.add_render_rule("fence", _render_fence)
         md.add_render_rule("code_block", _render_code_block)
         md.add_render_rule("directive", _render_directive)
@@ -118,12 +147,19 @@ def render_slide(slide, src_dir):
     """Render a Slide; returns (RenderedSlide, Context)."""
     md = markdown()
     ctx = Context(slide, src_dir)
+    ctx.classes.extend(slide.classes)
+    ctx.style = slide.style
+    if slide.background:
+        ctx.set_background(*slide.background)
     env = {"ctx": ctx}
-    tokens = md.parse(slide.body, env)
-    _resolve(tokens, ctx)
-    html = md.renderer.render(tokens, md.options, env)
+    html = _render_part(md, slide.body, env, ctx)
+    for text, line in slide.steps:  # remark's `--`: each step is one fragment of the slide
+        ctx.first_line = line
+        ctx.fragments += 1
+        html += f'<div class="fragment step-block">\n{_render_part(md, text, env, ctx)}</div>\n'
     # from the slide, never its notes: a heading, an image's alt, a widget's name, its first words
     title = ctx.title or _shorten(ctx.image_alt or ctx.widget_title or ctx.first_text or "", ALT_TITLE_MAX)
+    html = _frame(html, slide, ctx, md)
     notes_html = ""
     if slide.notes:
         fragments, ctx.first_line = ctx.fragments, slide.notes_line
@@ -134,8 +170,60 @@ def render_slide(slide, src_dir):
     rendered = RenderedSlide(file=slide.file, name=slide.name, line=slide.line, html=html,
                              title=title, fragments=ctx.fragments, notes=slide.notes,
                              notes_html=notes_html, classes=ctx.classes, style=ctx.style,
-                             widgets=ctx.widgets)
+                             widgets=ctx.widgets, vertical=slide.vertical)
     return rendered, ctx
+
+
+def _render_part(md, text, env, ctx):
+    tokens = md.parse(text, env)
+    tokens = idioms.wrap_default_slot(tokens)
+    idioms.reveal_comments(tokens, ctx)
+    _resolve(tokens, ctx)
+    html = md.renderer.render(tokens, md.options, env)
+    if ctx.dialect == "slidev" or "<style scoped" in html:
+        html = _SCOPED_STYLE.sub(lambda m: f"<style>@scope {{{m[1]}}}</style>", html)
+    return html
+
+
+#: Slidev scopes a slide's <style> to the slide, Marp its <style scoped>: @scope with no selector does that.
+_SCOPED_STYLE = re.compile(r"<style(?:\s+scoped)?\s*>(.*?)</style>", re.S)
+
+
+def _frame(html, slide, ctx, md):
+    """What surrounds the content: Marp's background images, header and footer, Slidev's side image."""
+    parts = []
+    if ctx.layers:
+        side = next((o.get("side") for _, o in ctx.layers if o.get("side")), None)
+        split = next((o.get("split") for _, o in ctx.layers if o.get("side")), "50%")
+        cells = []
+        for url, options in ctx.layers:
+            css = [f"background-image:url({_css_url(url)})", f"background-size:{options.get('size', 'cover')}"]
+            if options.get("opacity"):
+                css.append(f"opacity:{options['opacity']}")
+            if options.get("filters"):
+                css.append("filter:" + " ".join(options["filters"]))
+            cells.append(f'<div style="{escape(";".join(css))}"></div>')
+        layer = "bg-layer" + (f" bg-{side}" if side else "")
+        style = f' style="--split:{escape(split)}"' if side else ""
+        parts.append(f'<div class="{layer}"{style} aria-hidden="true">{"".join(cells)}</div>\n')
+        if side:
+            ctx.classes.append(f"split-{side}")
+    image = slide.extra.get("image")
+    if image:
+        url = ctx.asset(image[0], image[1], "image")
+        if url is not None:
+            parts.append(f'<div class="side-image" style="background-image:url({escape(_css_url(url))})"></div>\n')
+    for key in ("header", "footer"):
+        if slide.extra.get(key):
+            parts.append(f'<{key} class="slide-{key}">{md.renderInline(slide.extra[key], {"ctx": ctx})}</{key}>\n')
+    return "".join(parts) + html
+
+
+def _content_classes(state):
+    """Core rule: remark's ``.class[text]`` in inline text, as attrs-plugin spans."""
+    for token in state.tokens:
+        if token.type == "inline" and "[" in token.content:
+            token.content = idioms.content_classes(token.content)
 
 
 def _resolve(tokens, ctx):
@@ -156,7 +244,7 @@ def _resolve(tokens, ctx):
         elif kind == "inline" and token.children:
             words = "".join(c.content for c in token.children if c.type in ("text", "code_inline"))
             if want_title:
-                ctx.title = words
+                ctx.title = words.strip()
                 want_title = False
             elif ctx.first_text is None and words.strip():
                 ctx.first_text = " ".join(words.split())
@@ -190,13 +278,26 @@ def _resolve_inline(token, ctx):
         if child.type == "image":
             src = child.attrGet("src") or ""
             cursor = _find_line(lines, src, cursor)
+            alt = "".join(c.content for c in child.children or () if c.type in ("text", "code_inline"))
+            background, options, alt = idioms.image_keywords(alt) if ctx.dialect == "marp" else (False, {}, alt)
             new = ctx.asset(src, start + cursor)
-            if new != src:
+            if background:
+                if new is not None:
+                    ctx.layers.append((new, options))
+                _to_html(child, "")
+                continue
+            if new is None:
+                _to_html(child, missing_image(src, " ".join(alt.split())))
+            elif new != src:
                 child.attrSet("src", new)
-            alt = " ".join("".join(c.content for c in child.children or () if c.type in ("text", "code_inline")).split())
+            if options:  # Marp's keywords are settings, not alt text
+                child.children = [Token("text", "", 0, content=" ".join(alt.split()))]
+            if options.get("width") or options.get("height"):
+                child.attrSet("style", ";".join(f"{k}:{options[k]}" for k in ("width", "height") if options.get(k)))
             if ctx.image_alt is None:
-                ctx.image_alt = alt or None
-            _inline_svg(child, new, alt, ctx, start + cursor)
+                ctx.image_alt = " ".join(alt.split()) or None
+            if new is not None and not options:
+                _inline_svg(child, new, " ".join(alt.split()), ctx, start + cursor)
         elif child.type == "html_inline":
             cursor = _find_line(lines, child.content, cursor)
             child.content, _ = _scan(child.content, ctx, start + cursor)
@@ -210,9 +311,14 @@ def _inline_svg(token, url, alt, ctx, line):
     if path is None or not target.lower().endswith(".svg"):
         return
     svg = diagrams.inline(path, alt, f"{ctx.slide.file}:{line}")
-    if svg is None:
-        return  # not safe to inline: it stays an <img>
-    token.type, token.tag, token.content, token.children = "html_inline", "", svg, None
+    if svg is not None:  # else not safe to inline: it stays an <img>
+        _to_html(token, svg)
+
+
+def _to_html(token, html):
+    """Turn an inline token into raw HTML (a missing image's marker, an inlined SVG, or nothing)."""
+    token.type, token.tag, token.nesting, token.content, token.children = "html_inline", "", 0, html, None
+    token.attrs = {}
 
 
 def _count(token, ctx):
@@ -232,7 +338,8 @@ def _find_line(lines, needle, cursor):
 def _scan(html, ctx, first_line):
     def resolve(tag, attr, value, line):
         if tag in COPIED_TAGS:
-            return ctx.asset(value, first_line + line - 1, "image" if tag == "img" else f"<{tag}> {attr}")
+            new = ctx.asset(value, first_line + line - 1, "image" if tag == "img" else f"<{tag}> {attr}")
+            return value if new is None and tag != "img" else new
         if "://" in value or value.startswith("//"):
             ctx.warn(first_line + line - 1, f"remote <{tag}> {attr} {value} will not load offline")
         return value
@@ -285,7 +392,12 @@ def _render_fence(self, tokens, idx, options, env):
     ctx = env["ctx"]
     line = ctx.first_line + token.map[0]
     try:
-        lang, spec, opts = code.parse_info(token.info)
+        lang, spec, opts = code.parse_info(token.info, lenient=ctx.dialect != "slidekit")
+        if "magic-move" in token.info.split():  # Slidev: show the last state of the animated code
+            inner = [t for t in markdown().parse(token.content, {"ctx": ctx}) if t.type == "fence"]
+            if inner:
+                token, line = inner[-1], line + inner[-1].map[0] + 1
+                lang, spec, opts = code.parse_info(token.info, lenient=True)
         body, first = token.content, 1
         include = opts.get("include")
         if include:
@@ -301,7 +413,7 @@ def _render_fence(self, tokens, idx, options, env):
         elif include:
             lexer = code.get_lexer(filename=path)
         html, steps = code.render_code(body, lang, spec, linenos=bool(opts.get("linenos")),
-                                       first_line=first, lexer=lexer)
+                                       first_line=opts.get("start", first), lexer=lexer)
     except SlideError as exc:
         ctx.error(line, exc.message)
         return ""

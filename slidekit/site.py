@@ -57,12 +57,13 @@ def index_html(meta, slides):
         author=f'<meta name="author" content="{escape(meta["author"])}">\n' if meta["author"] else "",
         runtime=RUNTIME_DIR, width=meta["width"], height=meta["height"],
         server=f' data-server="{escape(meta["server"])}"' if meta["server"] else "")]
-    for number, slide in enumerate(slides, start=1):
+    for number, (slide, (_, row)) in enumerate(zip(slides, positions(slides)), start=1):
         classes = " ".join(["slide"] + slide.classes)
         style = f' style="{escape(slide.style)}"' if slide.style else ""
+        vertical = f' data-row="{row}"' if row else ""  # below the slide before it, in the same column
         title = escape(slide.title or f"Slide {number}")  # the overview and the presenter view show it
-        parts.append(f'<section class="{classes}" id="slide-{number}" data-fragments="{slide.fragments}" '
-                     f'data-title="{title}"{style}>\n')
+        parts.append(f'<section class="{classes}" id="slide-{number}" data-fragments="{slide.fragments}"'
+                     f' data-title="{title}"{vertical}{style}>\n')
         parts.append(slide.html)
         if slide.notes_html:
             parts.append(f'<aside class="notes">\n{slide.notes_html}</aside>\n')
@@ -72,16 +73,40 @@ def index_html(meta, slides):
     return "".join(parts)
 
 
+def positions(slides):
+    """(column, row) of every slide, from 0: a vertical slide goes below the one before it."""
+    result, column, row = [], -1, 0
+    for slide in slides:
+        if slide.vertical and column >= 0:
+            row += 1
+        else:
+            column, row = column + 1, 0
+        result.append((column, row))
+    return result
+
+
+def label(column, row):
+    """A slide's number as the deck shows it: ``3`` for a column's top slide, ``3.2`` below it."""
+    return f"{column + 1}.{row + 1}" if row else str(column + 1)
+
+
 def deck_json(meta, slides):
-    """What a server needs to know about the deck without parsing HTML."""
+    """What a server needs to know about the deck without parsing HTML.
+
+    ``index`` (from 0) is the slide's place in reading order, which the deck's
+    state and following use; ``column`` and ``row`` (from 0) place it in the
+    two dimensions of a deck with vertical slides.
+    """
+    places = positions(slides)
     return json.dumps({
         "title": meta["title"], "author": meta["author"], "theme": meta["theme"],
         "width": meta["width"], "height": meta["height"], "count": len(slides),
+        "columns": places[-1][0] + 1 if places else 0,
         "slides": [{
             "index": index, "number": index + 1, "title": slide.title or f"Slide {index + 1}", "fragments": slide.fragments,
             "notes": slide.notes, "notes_html": slide.notes_html, "widgets": slide.widgets,
-            "source": f"{slide.name}:{slide.line}",
-        } for index, slide in enumerate(slides)],
+            "source": f"{slide.name}:{slide.line}", "column": column, "row": row, "label": label(column, row),
+        } for index, (slide, (column, row)) in enumerate(zip(slides, places))],
     }, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 

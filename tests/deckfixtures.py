@@ -23,7 +23,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DECKS = Path(__file__).resolve().parent / "decks"
-SEED = ROOT.parent / "shared" / "seeds" / "004_8b087c2993cf3edf.txt"
+#: The seed deck the talk ports: shared/seeds/ beside the clone (or beside the clone's parent, for a worktree).
+SEED = next((p / "shared" / "seeds" / "004_8b087c2993cf3edf.txt" for p in ROOT.parents
+             if (p / "shared" / "seeds" / "004_8b087c2993cf3edf.txt").is_file()),
+            ROOT.parent / "shared" / "seeds" / "004_8b087c2993cf3edf.txt")
 
 
 def build_deck(*args, cwd=None):

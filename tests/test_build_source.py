@@ -32,8 +32,8 @@ def test_blank_slides_from_trailing_separators_are_dropped(tmp_path):
 def test_front_matter_is_read_and_not_a_slide(tmp_path):
     source = _read(tmp_path, "---\ntitle: Queues\ntheme: contrast\nwidth: 1920\n---\n\n# First\n")
     assert len(source.slides) == 1 and source.slides[0].line == 7
-    meta, warnings = check_meta(source.meta, "slides/deck.md")
-    assert meta == {"title": "Queues", "theme": "contrast", "width": 1920} and warnings == []
+    meta, warnings, notices = check_meta(source.meta, "slides/deck.md")
+    assert meta == {"title": "Queues", "theme": "contrast", "width": 1920} and warnings == notices == []
 
 
 def test_a_leading_separator_before_an_ordinary_slide_is_not_front_matter(tmp_path):

@@ -59,7 +59,8 @@ def test_help_dims_the_slide_and_the_overview_names_every_slide(new_page, talk_s
     assert "rgba" in shadow and "0px 0px 0px" in shadow, shadow  # a spread shadow over the whole screen
     page.keyboard.press("?")
     page.keyboard.press("o")
-    names = page.evaluate("""() => OMQ.deck.slides.map(s => getComputedStyle(s, '::before').content)""")
-    for slide, name in zip(deck["slides"], names):
-        assert slide["title"] in name and "counter(slide)" in name, (slide["number"], name)  # its number and name
+    names = page.evaluate("""() => OMQ.deck.slides.map(s =>
+        [getComputedStyle(s, '::before').content, getComputedStyle(s, '::after').content])""")
+    for slide, (name, number) in zip(deck["slides"], names):
+        assert name == f'"{slide["title"]}"' and number == "counter(slide)", (slide["number"], name, number)
     assert not [s for s in deck["slides"] if s["title"] == f"Slide {s['number']}"]  # every one has a real name

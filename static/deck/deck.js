@@ -18,6 +18,12 @@
  * State     {h, f}: h = slide index from 0, f = fragments shown on that slide
  *           (code highlight steps count as fragments). The URL shows
  *           #/<h+1>/<f>, i.e. the slide number as shown on screen.
+ * Vertical  A deck with vertical slides (<section data-row="N">, below the one
+ *           before it) keeps the same flat h as its state; deck.place(h) ->
+ *           {c, r} is the 2-D view of it. Its links read #/<column>/<row>/<f>
+ *           (from 1), and deck.label(h) shows '3' or '3.2'. right()/left()
+ *           go to the next/previous column's top, down()/up() move in a
+ *           column; in a deck without vertical slides they are next()/prev().
  * Methods   deck.goTo(h, f, {source}), deck.next(), deck.prev(), deck.state(),
  *           deck.on(name, fn) -> off(), deck.off(name, fn), deck.use(plugin),
  *           deck.slides (the <section>s), deck.config, deck.destroy().
@@ -135,11 +141,27 @@
     });
     var order = [];
     var started = false;
+    // The 2-D view of the flat index: a slide with data-row > 0 sits below the one before it.
+    var places = [], tops = [], column = -1;
+    slides.forEach(function (slide, h) {
+      var row = parseInt(slide.getAttribute('data-row'), 10) || 0;
+      if (!row || column < 0) { column++; row = 0; tops.push(h); }
+      places.push({c: column, r: row});
+    });
+    deck.vertical = slides.length > tops.length;
+    deck.columns = tops.length;
+    deck.place = function (h) { return places[h] || {c: 0, r: 0}; };
+    deck.top = function (c) { return tops[clamp(c, 0, tops.length - 1)]; };
+    deck.label = function (h) {
+      var p = deck.place(h);
+      return deck.vertical ? (p.c + 1) + (p.r ? '.' + (p.r + 1) : '') : String(h + 1);
+    };
 
     deck.fragments = function (h) { return fragments[h] || []; };
     deck.state = function () {
       return {h: state.h, f: state.f, count: slides.length, fragments: fragments[state.h] ? fragments[state.h].length : 0,
-              overview: el.classList.contains('overview'), mode: config.mode};
+              overview: el.classList.contains('overview'), mode: config.mode,
+              column: deck.place(state.h).c, row: deck.place(state.h).r};
     };
 
     deck.on = function (name, fn) {
@@ -192,6 +214,33 @@
       else if (state.h > 0) deck.goTo(state.h - 1, 'last', opts);
     };
 
+    // Two dimensions: fragments step first, as next()/prev() do.
+    function step(forward, opts) {
+      var total = fragments[state.h].length;
+      if (forward && state.f < total) { deck.goTo(state.h, state.f + 1, opts); return true; }
+      if (!forward && state.f > 0) { deck.goTo(state.h, state.f - 1, opts); return true; }
+      return false;
+    }
+    deck.right = function (opts) {
+      if (!deck.vertical) return deck.next(opts);
+      var c = deck.place(state.h).c;
+      if (!step(true, opts) && c < tops.length - 1) deck.goTo(tops[c + 1], 0, opts);
+    };
+    deck.left = function (opts) {
+      if (!deck.vertical) return deck.prev(opts);
+      var c = deck.place(state.h).c;
+      if (!step(false, opts) && c > 0) deck.goTo(tops[c - 1], 'last', opts);
+    };
+    deck.down = function (opts) {
+      if (!deck.vertical) return deck.next(opts);
+      var here = deck.place(state.h), below = places[state.h + 1];
+      if (!step(true, opts) && below && below.c === here.c) deck.goTo(state.h + 1, 0, opts);
+    };
+    deck.up = function (opts) {
+      if (!deck.vertical) return deck.prev(opts);
+      if (!step(false, opts) && deck.place(state.h).r > 0) deck.goTo(state.h - 1, 'last', opts);
+    };
+
     deck.use = function (plugin) {
       try {
         var result = plugin && plugin.init && plugin.init(deck);
@@ -217,6 +266,14 @@
       order.push(c);
     });
     document.documentElement.classList.add('mode-' + config.mode);
+    if (deck.vertical) {
+      el.classList.add('vertical');
+      slides.forEach(function (slide, h) {
+        slide.style.setProperty('--col', places[h].c + 1);
+        slide.style.setProperty('--row', places[h].r + 1);
+        slide.setAttribute('data-label', deck.label(h));
+      });
+    }
     order.forEach(function (c) { c.render(); });
     order.forEach(function (c) { c.configure(config); });
     order.forEach(function (c) { c.bind(); });

@@ -6,7 +6,7 @@
 
   OMQ.controllers.help = function Help(deck) {
     var box;
-    var rows = [['→ space', 'next'], ['←', 'previous'], ['Home End', 'first, last'], ['o Esc', 'overview'],
+    var rows = [['→ space', 'next'], ['←', 'previous'], ['↓ ↑', 'down, up (vertical slides)'], ['Home End', 'first, last'], ['o Esc', 'overview'],
       ['f', 'fullscreen'], ['s', 'presenter view (new tab)'], ['t', 'theme'], ['b', 'black screen'],
       ['7 Enter', 'go to slide 7'], ['?', 'this help']];
     return controller('help', {
@@ -18,8 +18,9 @@
       },
       toggle: function () {
         box.hidden = !box.hidden;
-        var theme = box.querySelector('tr:nth-child(7) td');  // says which theme is on
-        if (theme) theme.textContent = 'next theme (now: ' + document.documentElement.getAttribute('data-theme') + ')';
+        Array.prototype.forEach.call(box.querySelectorAll('th'), function (key) {  // say which theme is on
+          if (key.textContent === 't') key.nextSibling.textContent = 'next theme (now: ' + document.documentElement.getAttribute('data-theme') + ')';
+        });
       },
       destroy: function () { box.remove(); }
     });

@@ -8,14 +8,18 @@
   OMQ.controllers.navigation = function Navigation(deck) {
     var buttons, typed = '', touch = null;
     var keys = {
-      ArrowRight: 'next', ArrowDown: 'next', PageDown: 'next', ' ': 'next', n: 'next', l: 'next', j: 'next',
-      ArrowLeft: 'prev', ArrowUp: 'prev', PageUp: 'prev', Backspace: 'prev', p: 'prev', h: 'prev', k: 'prev',
+      ArrowRight: 'right', ArrowDown: 'down', PageDown: 'next', ' ': 'next', n: 'next', l: 'right', j: 'down',
+      ArrowLeft: 'left', ArrowUp: 'up', PageUp: 'prev', Backspace: 'prev', p: 'prev', h: 'left', k: 'up',
       Home: 'first', End: 'last', o: 'overview', Escape: 'overview', f: 'fullscreen', s: 'presenter',
       t: 'theme', b: 'pause', '.': 'pause', '?': 'help'
     };
     var actions = {
       next: function () { deck.next({source: 'key'}); },
       prev: function () { deck.prev({source: 'key'}); },
+      right: function () { deck.right({source: 'key'}); },
+      left: function () { deck.left({source: 'key'}); },
+      down: function () { deck.down({source: 'key'}); },
+      up: function () { deck.up({source: 'key'}); },
       first: function () { deck.goTo(0, 0, {source: 'key'}); },
       last: function () { deck.goTo(deck.slides.length - 1, 'last', {source: 'key'}); },
       overview: function () { deck.controllers.overview.toggle(); },
@@ -36,7 +40,8 @@
       if (deck.controllers.overview.onKey(e)) { e.preventDefault(); return; }
       if (/^[0-9]$/.test(e.key)) { typed += e.key; return; }
       if (e.key === 'Enter' && typed) {
-        deck.goTo(parseInt(typed, 10) - 1, 0, {source: 'key'});
+        var n = parseInt(typed, 10) - 1;
+        deck.goTo(deck.vertical ? deck.top(n) : n, 0, {source: 'key'});
         typed = '';
         e.preventDefault();
         return;
@@ -59,13 +64,26 @@
       var t = e.changedTouches[0], dx = t.clientX - touch.x, dy = t.clientY - touch.y;
       touch = null;
       if (Math.max(Math.abs(dx), Math.abs(dy)) < 40) return;
-      var forward = Math.abs(dx) > Math.abs(dy) ? dx < 0 : dy < 0;
-      if (forward) deck.next({source: 'touch'}); else deck.prev({source: 'touch'});
+      var across = Math.abs(dx) > Math.abs(dy), forward = across ? dx < 0 : dy < 0;
+      var move = deck.vertical ? (across ? (forward ? 'right' : 'left') : (forward ? 'down' : 'up')) : (forward ? 'next' : 'prev');
+      deck[move]({source: 'touch'});
     }
 
+    // #/N/F: slide N (as numbered on screen), F fragments shown. With vertical slides
+    // #/C/R/F: column C, row R (from 1, R = 1 the column's top), F fragments.
     function parseHash() {
-      var match = /^#\/(\d+)(?:\/(\d+))?/.exec(window.location.hash);
-      return match ? {h: parseInt(match[1], 10) - 1, f: parseInt(match[2] || '0', 10)} : null;
+      var match = /^#\/(\d+)(?:\/(\d+))?(?:\/(\d+))?/.exec(window.location.hash);
+      if (!match) return null;
+      var a = parseInt(match[1], 10) - 1, b = parseInt(match[2] || '0', 10), c = parseInt(match[3] || '0', 10);
+      if (!deck.vertical) return {h: a, f: b};
+      var top = deck.top(a), h = top + Math.max(b - 1, 0);
+      while (h > top && (h >= deck.slides.length || deck.place(h).c !== deck.place(top).c)) h--;
+      return {h: h, f: c};
+    }
+    function hashOf(state) {
+      if (!deck.vertical) return '#/' + (state.h + 1) + (state.f ? '/' + state.f : '');
+      var p = deck.place(state.h);
+      return '#/' + (p.c + 1) + (p.r || state.f ? '/' + (p.r + 1) : '') + (state.f ? '/' + state.f : '');
     }
     function onHash() {
       var target = parseHash();
@@ -102,7 +120,7 @@
         buttons.querySelector('.prev').disabled = state.h === 0 && state.f === 0;
         buttons.querySelector('.next').disabled = state.h === state.count - 1 && state.f === state.fragments;
         if (!deck.config.hash || deck.config.mode === 'print') return;
-        var hash = '#/' + (state.h + 1) + (state.f ? '/' + state.f : '');
+        var hash = hashOf(state);
         if (window.location.hash === hash) return;
         try { window.history.replaceState(null, '', hash); } catch (err) { window.location.replace(hash); }
       },

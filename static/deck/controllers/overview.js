@@ -53,7 +53,12 @@
       onKey: function (e) {
         if (!open) return false;
         var moves = {ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns(), ArrowUp: -columns()};
-        if (moves[e.key]) select(selected + moves[e.key]);
+        if (deck.vertical) {  // the grid is the deck's columns: across to a column's top, down within it
+          var p = deck.place(selected), below = deck.place(selected + 1);
+          moves = {ArrowRight: deck.top(p.c + 1) - selected, ArrowLeft: deck.top(p.c - 1) - selected,
+                   ArrowDown: selected + 1 < deck.slides.length && below.c === p.c ? 1 : 0, ArrowUp: p.r ? -1 : 0};
+        }
+        if (moves[e.key] !== undefined) select(selected + moves[e.key]);
         else if (e.key === 'Enter' || e.key === ' ' || e.key === 'o') self.close(selected);
         else if (e.key === 'Escape') self.close();
         else if (e.key === 'Home') select(0);

@@ -60,7 +60,7 @@
         next.classList.toggle('end', state.h + 1 >= state.count);
         var source = deck.slides[state.h].querySelector('.notes');
         notes.innerHTML = source ? source.innerHTML : '<p class="p-none">No notes for this slide.</p>';
-        count.textContent = 'Slide ' + (state.h + 1) + ' / ' + state.count +
+        count.textContent = 'Slide ' + deck.label(state.h) + ' / ' + (deck.vertical ? deck.columns : state.count) +
           (state.fragments ? ' · step ' + state.f + ' / ' + state.fragments : '') + ': ' + title(state.h);
         nextLabel.textContent = state.h + 1 < state.count ? 'Next: ' + title(state.h + 1) : 'Next';
       },

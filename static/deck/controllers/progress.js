@@ -24,7 +24,7 @@
         var steps = state.fragments ? state.f / (state.fragments + 1) : 0;
         var share = state.count > 1 ? (state.h + steps) / (state.count - 1) : 1;
         fill.style.width = (share * 100).toFixed(2) + '%';
-        number.textContent = (state.h + 1) + ' / ' + state.count;
+        number.textContent = deck.label(state.h) + ' / ' + (deck.vertical ? deck.columns : state.count);
       },
       destroy: function () { bar.remove(); number.remove(); }
     });
