@@ -98,3 +98,26 @@ def test_a_failed_jobs_detail_leads_with_the_exception_message(new_page, serve, 
     expect(library.locator("summary")).to_contain_text("in libraries")
     expect(detail.locator(".attempt")).to_have_count(1)
     assert page.script_errors == []
+
+
+def test_the_projector_view_fits_720p_and_its_detail_does_not_squeeze_the_lanes(new_page, serve, connection):
+    server = serve(workers=1)
+    mine = _audience_jobs(server, 2)
+    enqueue(connection, jobs.fail, "on the projector")
+    page = new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server.base}/dashboard?big=1&queues=default,low")
+    expect(page.locator(f'.card[data-id="{mine[0]}"]')).to_be_visible(timeout=WAIT)
+    assert page.locator(".queue").evaluate_all("qs => qs.map(q => q.dataset.queue)") == ["default", "low"]
+    fits = "() => document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth"
+    assert page.evaluate(fits)
+    assert page.evaluate("""() => Array.from(document.querySelectorAll('.card:not([hidden])')).every(c => {
+        const r = c.getBoundingClientRect(), list = c.parentNode.getBoundingClientRect();
+        return r.bottom <= list.bottom + 1; })""")  # no card is cut: the rest is "+N"
+    lanes = page.locator(".queues").bounding_box()
+    page.locator(".lane-failed .card button").first.click(timeout=WAIT)
+    expect(page.locator("#detail .failure-message")).to_have_text("on the projector", timeout=WAIT)
+    assert page.locator(".queues").bounding_box() == lanes  # an overlay: the lanes keep their room
+    assert page.evaluate(fits)
+    ticks = page.evaluate("() => OhMyQueue.dashboard.chart.plot.axes.slice(1, 3).flatMap(a => a._values || [])")
+    assert ticks and all(re.fullmatch(r"\d+", str(t)) for t in ticks), ticks  # whole numbers on the count axes
+    assert page.script_errors == []
