@@ -46,6 +46,15 @@ def basic_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def talk_site(tmp_path_factory):
+    """The talk itself (slides/) built into a fresh directory (shared; do not modify it)."""
+    out = tmp_path_factory.mktemp("talk") / "site"
+    code, _, err = build_deck(ROOT / "slides", "--out", out)
+    assert code == 0, err
+    return out
+
+
+@pytest.fixture(scope="session")
 def basic_deck_json(basic_site):
     return json.loads((basic_site / "deck.json").read_text(encoding="utf-8"))
 
@@ -196,4 +205,4 @@ def pdf_page_count(path):
 
 
 __all__ = ["DECKS", "ROOT", "SEED", "LocalServer", "basic_deck_json", "basic_site", "browser", "build_deck",
-           "copy_deck", "deck_state", "offline", "open_deck", "pdf_page_count", "serve_dir"]
+           "copy_deck", "deck_state", "offline", "open_deck", "pdf_page_count", "serve_dir", "talk_site"]

@@ -5,17 +5,9 @@ behind the help, and a name on every slide in the overview."""
 import json
 
 import pytest
-from deckfixtures import build_deck
+from deckfixtures import talk_site  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def talk_site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("talk") / "site"
-    code, _, err = build_deck("slides", "--out", out)
-    assert code == 0, err
-    return out
 
 
 def _open(page, site, query=""):

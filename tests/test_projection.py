@@ -13,7 +13,7 @@ slide.
 import json
 
 import pytest
-from deckfixtures import build_deck
+from deckfixtures import talk_site  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -75,14 +75,6 @@ MEASURE = r"""
   return problems;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def talk_site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("talk") / "site"
-    code, _, err = build_deck("slides", "--out", out)
-    assert code == 0, err
-    return out
 
 
 def _measure(page, url, slide, size, minimum, presenter=False):

@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from deckfixtures import DECKS, build_deck
+from deckfixtures import DECKS, build_deck, talk_site  # noqa: F401  (talk_site: a fixture)
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -14,14 +14,6 @@ pytestmark = pytest.mark.browser
 def _luminance(css_colour):
     r, g, b = (int(x) for x in re.findall(r"\d+", css_colour)[:3])
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
-
-
-@pytest.fixture(scope="module")
-def talk_site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("talk") / "site"
-    code, _, err = build_deck("slides", "--out", out)
-    assert code == 0, err
-    return out
 
 
 def test_t_names_the_theme_and_the_deck_remembers_it(new_page, tmp_path):
