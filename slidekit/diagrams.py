@@ -90,10 +90,11 @@ def themed(svg_text):
     return _CSS_COLOUR.sub(css, _ATTR_COLOUR.sub(attr, svg_text))
 
 
-def inline(path, alt, key):
+def inline(path, alt, key, src=""):
     """The ``<svg>`` to write in place of ``<img src=path alt=alt>``, or None to keep the image.
 
-    ``key`` makes the ids unique per use (e.g. the slide file and line).
+    ``key`` makes the ids unique per use (e.g. the slide file and line); ``src``
+    (the copied file's URL) is kept as ``data-src``, to say where it came from.
     """
     try:
         with open(path, "rb") as handle:
@@ -116,7 +117,7 @@ def inline(path, alt, key):
         text = re.sub(rf'href="#{escaped}"', f'href="#{prefix}{name}"', text)
         text = re.sub(rf'(aria-(?:labelledby|describedby)="[^"]*)\b{escaped}\b', rf"\g<1>{prefix}{name}", text)
     head = text[:text.find(">")]
-    extra = ""
+    extra = f' data-src="{escape(src)}"' if src else ""
     if 'class="' in head:
         text = text.replace('class="', 'class="diagram ', 1)
     else:

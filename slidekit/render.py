@@ -310,7 +310,7 @@ def _inline_svg(token, url, alt, ctx, line):
     path = ctx.media.get(target)
     if path is None or not target.lower().endswith(".svg"):
         return
-    svg = diagrams.inline(path, alt, f"{ctx.slide.file}:{line}")
+    svg = diagrams.inline(path, alt, f"{ctx.slide.file}:{line}", url)
     if svg is not None:  # else not safe to inline: it stays an <img>
         _to_html(token, svg)
 

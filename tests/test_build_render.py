@@ -80,7 +80,8 @@ def test_slide_classes_and_backgrounds(basic_site):
 def test_images_from_markdown_and_raw_html_are_copied_to_media(basic_site):
     _, bodies = _sections(basic_site)
     # a markdown SVG is written inline, so the theme colours it (slidekit/diagrams.py); raw HTML stays an <img>
-    assert '<svg class="diagram" aria-label="The queue" role="img" xmlns="http://www.w3.org/2000/svg"' in bodies[2]
+    assert ('<svg data-src="media/diagrams/queue.svg" class="diagram" aria-label="The queue" role="img" '
+            'xmlns="http://www.w3.org/2000/svg"') in bodies[2]
     assert '<img src="media/diagrams/queue.svg" alt="again, as raw HTML" class="small">' in bodies[2]
     copied = basic_site / "media" / "diagrams" / "queue.svg"
     assert copied.read_bytes() == (DECKS / "basic" / "diagrams" / "queue.svg").read_bytes()
@@ -209,7 +210,7 @@ def test_a_heading_in_the_notes_is_not_the_slides_title(tmp_path):
 
 def test_an_image_alone_in_its_paragraph_is_marked_for_the_runtime(basic_site):
     _, bodies = _sections(basic_site)
-    assert '<p class="img-only"><svg class="diagram" aria-label="The queue"' in bodies[2]
+    assert '<p class="img-only"><svg data-src="media/diagrams/queue.svg" class="diagram" aria-label="The queue"' in bodies[2]
     assert 'class="img-only"' not in bodies[4]  # no image, no mark
 
 
@@ -239,7 +240,7 @@ def test_a_markdown_svg_is_inlined_in_theme_colours_with_its_own_ids(tmp_path):
     build(str(tmp_path / "talk.md"), str(tmp_path / "site"))
     _, bodies = _sections(tmp_path / "site")
     first, second = bodies[0], bodies[1]
-    assert '<svg class="diagram" role="img"' in first and "<img" not in first  # labelled by its own <title>
+    assert '<svg data-src="media/d.svg" class="diagram" role="img"' in first and "<img" not in first  # its own <title>
     assert 'fill="var(--d-bg)" stroke="var(--d-blue)" style="stop-color:var(--d-amber)"' in first
     assert 'fill="var(--d-ink)"' in first and 'stroke="currentColor"' in first
     prefix = re.search(r'id="(d[0-9a-f]{6}-)arrow"', first).group(1)
