@@ -37,6 +37,7 @@ def create_app(config=None):
     from . import db, demos, errors, pages, security
     from .live import api, wiring
     from .talk import pages as talk_pages
+    from .talk import remote
 
     db.init_app(app)
     wiring.init_app(app)
@@ -46,5 +47,6 @@ def create_app(config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(demos.bp)
     app.register_blueprint(talk_pages.bp)
+    app.register_blueprint(remote.bp)
     logging.getLogger("demo").setLevel(logging.INFO)
     return app

@@ -37,6 +37,9 @@ def _parser():
     serve.add_argument("--workers", type=int, default=2, help="forking RQ workers to run (default 2)")
     serve.add_argument("--redis-url", default=None, help="use this Redis instead of the embedded one (or REDIS_URL)")
     serve.add_argument("--instance", default=None, help="folder for Redis data and logs (default ./instance)")
+    serve.add_argument("--new-token", action="store_true",
+                       help="replace the presenter token and session key kept in the instance folder "
+                            "(every presenter tab signs in again)")
 
     worker = sub.add_parser("worker", help="run one of the project's RQ workers")
     worker.add_argument("--redis-url", default=None, help="Redis to work for (or REDIS_URL)")

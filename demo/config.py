@@ -14,10 +14,19 @@ DEFAULTS = {
     # a free one before it gets "Redis is unavailable".
     "REDIS_MAX_CONNECTIONS": 50,
     "REDIS_POOL_WAIT": 10.0,
-    # Signs the presenter's session cookie. A random one per start is safe:
-    # the presenter signs in again after a restart.
+    # Seconds one Redis command of the web tier may take (and to connect):
+    # a frozen Redis fails a request with "Redis is unavailable" instead of
+    # hanging it. Every command it sends takes milliseconds.
+    "REDIS_SOCKET_TIMEOUT": 2.0,
+    # Seconds /healthz gives Redis per command (its own small pool, so a busy
+    # or frozen main pool cannot hold it up): it answers within 2 s.
+    "REDIS_HEALTH_TIMEOUT": 0.75,
+    # Signs the presenter's session cookie. ``serve`` keeps one in
+    # instance/secret-key so a restart keeps the presenter signed in; without
+    # serve, a random one per start (the presenter signs in again).
     "SECRET_KEY": None,
-    # The token the presenter trades for a signed session. Printed at start.
+    # The token the presenter trades for a signed session, printed at start;
+    # ``serve`` keeps it in instance/presenter-token (``--new-token`` replaces both).
     "DEMO_PRESENTER_TOKEN": None,
     # Socket.IO message queue joining several server processes (a Redis URL).
     "SOCKETIO_MESSAGE_QUEUE": None,
@@ -79,11 +88,25 @@ DEFAULTS = {
     # Base URL the audience types or scans (/join): None uses the request's
     # host; ``serve --host 0.0.0.0`` sets the machine's LAN address.
     "PUBLIC_URL": None,
+    # --- the presenter and the phone remote (issue 10, demo/talk/) ---------------
+    # Seconds a driver may be away (no socket: a locked phone, a reload) before
+    # any presenter session may take the seat without asking; a new sign-in
+    # takes it at once when the driver has no socket.
+    "DECK_SEAT_GRACE": 30.0,
+    # Seconds a server process's presenter sockets count without it renewing
+    # them, so those of a crashed process stop holding the seat.
+    "DECK_PRESENCE_TTL": 30.0,
+    # Seconds the phone remote's QR code stays valid (it works once): long
+    # enough to find the phone, short enough that a photo of the screen is useless.
+    "DEMO_REMOTE_CODE_TTL": 120,
 }
 
 _NUMERIC = {"REDIS_MAX_CONNECTIONS": int, "REDIS_POOL_WAIT": float, "DASHBOARD_LANE_LIMIT": int,
-            "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float}
+            "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float,
+            "REDIS_SOCKET_TIMEOUT": float, "REDIS_HEALTH_TIMEOUT": float}
 _BOOLEAN = {"START_WATCHER"}
+# issue 10: the presenter's seat and the phone remote
+_NUMERIC.update(DECK_SEAT_GRACE=float, DECK_PRESENCE_TTL=float, DEMO_REMOTE_CODE_TTL=int)
 
 
 def from_env(environ=None):

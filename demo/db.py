@@ -82,19 +82,30 @@ def get_redis():
     return g.redis
 
 
+def get_health_redis():
+    """The client /healthz uses: its own few connections, short timeouts."""
+    return current_app.extensions["omq.redis.health"]
+
+
 def init_app(app):
-    """Create the app's client on a blocking pool (no connection is opened yet).
+    """Create the app's clients on blocking pools (no connection is opened yet).
 
     A burst of Socket.IO handlers (a room of phones joining at once is a
     thousand greenlets under gevent) may want more connections than the pool
     holds; a blocking pool makes them wait a moment for one instead of
-    failing as redis-py's default pool does past its size.
+    failing as redis-py's default pool does past its size. Every command has
+    a timeout (``REDIS_SOCKET_TIMEOUT``), so a frozen Redis costs a request
+    seconds, never forever; /healthz has its own pool with a shorter one.
     """
+    url, timeout = app.config["REDIS_URL"], app.config["REDIS_SOCKET_TIMEOUT"]
     pool = redis.BlockingConnectionPool.from_url(
-        app.config["REDIS_URL"], max_connections=app.config["REDIS_MAX_CONNECTIONS"],
-        timeout=app.config["REDIS_POOL_WAIT"], socket_connect_timeout=2, socket_timeout=5,
-        health_check_interval=15)
+        url, max_connections=app.config["REDIS_MAX_CONNECTIONS"], timeout=app.config["REDIS_POOL_WAIT"],
+        socket_connect_timeout=timeout, socket_timeout=timeout, health_check_interval=15)
     app.extensions["omq.redis"] = redis.Redis(connection_pool=pool)
+    health = app.config["REDIS_HEALTH_TIMEOUT"]
+    health_pool = redis.BlockingConnectionPool.from_url(
+        url, max_connections=4, timeout=health, socket_connect_timeout=health, socket_timeout=health)
+    app.extensions["omq.redis.health"] = redis.Redis(connection_pool=health_pool)
 
 
 def find_redis_server():

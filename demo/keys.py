@@ -142,6 +142,36 @@ DECK_MOVE_EVENT = "move"
 #: (acked). A presenter socket claims the seat on connect when nobody holds it.
 DECK_TAKEOVER_EVENT = "takeover"
 
+# --- issue 10: presenter identity, the seat, the phone remote (demo/talk/) --------
+
+#: Sorted set of the presenter sessions with a socket on ``DECK_NAMESPACE``:
+#: members ``"<presenter id> <server process id>"``, scored by the time (ms)
+#: the entry expires unless that process renews it, so the sockets of a
+#: crashed process stop counting on their own. ``DECK_PRESENCE.format(deck id)``.
+DECK_PRESENCE = PREFIX + "deck:{0}:presence"
+
+#: Server -> client on ``DECK_NAMESPACE``: a phone paired through this
+#: presenter session's remote QR code ``{paired: true}``.
+DECK_REMOTE_EVENT = "remote"
+
+#: String: a one-time code of the phone remote's QR, by its SHA-256; the value
+#: is the presenter id that made it. Expires after ``DEMO_REMOTE_CODE_TTL``.
+REMOTE_CODE = PREFIX + "remote:code:{0}"
+
+#: String: the job one try of a visitor's submission made (``omq:audience:request:
+#: <visitor id>:<request id>``), so a phone that lost the answer and sends the
+#: same submission again gets the same job instead of a second one.
+AUDIENCE_REQUEST = PREFIX + "audience:request:{0}:{1}"
+
+# --- faults: nothing lost between taking a job and starting it (demo/live/dequeue.py)
+
+#: List of the job ids one worker has taken off a queue and not yet settled:
+#: ``HELD.format(worker name)``. The claim moves an id here in one step.
+HELD = PREFIX + "held:{0}"
+
+#: Set of the worker names that have a holding list, for recovery to find them.
+HOLDERS = PREFIX + "holders"
+
 # --- issue 11: what the projector shows (demo/live/format.py, the dashboard) --
 
 #: Hash of the dashboard's running totals, Sidekiq's ``stat:processed`` and

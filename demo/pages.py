@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
 from slidekit.defaults import THEMES
 
 from .demos.audience import AUDIENCE_QUEUE
+from .talk.follow import deck_outline
 from .talk.pages import live_deck_page
 from .talk.presenter import check_token, is_presenter, sign_in
 
@@ -30,8 +31,9 @@ def page_theme():
 
 @bp.get("/")
 def index():
-    """Landing page: where the audience starts."""
-    return render_template("index.html", presenter=is_presenter())
+    """Landing page: one way in (follow the talk), where the talk is now (pushed), the rest."""
+    outline = deck_outline(current_app.config["SITE_DIR"]) or []
+    return render_template("index.html", presenter=is_presenter(), titles=[title for *_, title in outline])
 
 
 @bp.get("/favicon.ico")

@@ -198,10 +198,12 @@ def test_presenter_view_follows_the_main_tab(offline, basic_site, deck_url, serv
     main.keyboard.press("ArrowRight")
     presenter.wait_for_function("OMQ.deck.state().h === 1")
     assert presenter.locator(".p-notes").inner_text() == "Three points, one per click."
-    assert presenter.locator(".p-next .slide.present h2").inner_text() == "A diagram"
+    # The next pane previews the next step: this slide with its first point shown (steps count from 1).
+    assert presenter.locator(".p-next .slide.present h2").inner_text() == "Why queues?"
+    assert presenter.locator(".p-label").inner_text().lower() == "next: step 2 of 4"
     main.keyboard.press("ArrowRight")
     presenter.wait_for_function("OMQ.deck.state().f === 1")
-    assert presenter.locator(".p-count").inner_text() == "Slide 2 / 10 · step 1 / 3: Why queues?"
+    assert presenter.locator(".p-count").inner_text() == "Slide 2 / 10 · step 2 of 4: Why queues?"
     presenter.keyboard.press("ArrowRight")  # and the main tab follows the presenter
     main.wait_for_function("OMQ.deck.state().f === 2")
     assert _visible_fragments(main) == 2

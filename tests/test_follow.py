@@ -2,6 +2,7 @@
 
 import logging
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -33,17 +34,21 @@ def app(app, site_dir):
     return app
 
 
-def sign_in(app):
+PHONE = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+
+
+def sign_in(app, user_agent=None):
     client = app.test_client()
-    assert client.get("/presenter?token=test-presenter-token").status_code == 302
+    headers = {"User-Agent": user_agent} if user_agent else {}
+    assert client.get("/presenter?token=test-presenter-token", headers=headers).status_code == 302
     return client
 
 
 class Deck:
     """A Socket.IO test client on /deck with what it received, in order."""
 
-    def __init__(self, app, http_client):
-        self.sio = socketio.test_client(app, namespace=NS, flask_test_client=http_client)
+    def __init__(self, app, http_client, auth=None):
+        self.sio = socketio.test_client(app, namespace=NS, flask_test_client=http_client, auth=auth)
         self.messages = []
 
     def pull(self):
@@ -75,8 +80,8 @@ def sockets(app):
     """Factory: ``sockets()`` for an audience socket, ``sockets(http_client)`` for a given session."""
     made = []
 
-    def make(http_client=None):
-        deck = Deck(app, http_client or app.test_client())
+    def make(http_client=None, auth=None):
+        deck = Deck(app, http_client or app.test_client(), auth)
         made.append(deck)
         return deck
 
@@ -245,6 +250,77 @@ def test_a_live_driver_is_not_replaced_by_claiming(app, connection, presenter, s
     stored = connection.hget(keys.DECK_DRIVER.format(keys.DECK_ID), "key").decode()
     assert stored == key_fingerprint(app.config["SECRET_KEY"])
     assert presenter.move(1, 1)["ok"] is True
+
+
+# --- the seat follows the person (issue 10) ----------------------------------------
+
+
+def test_a_new_sign_in_takes_the_seat_of_a_driver_with_no_socket_left(app, sockets):
+    laptop = sockets(sign_in(app))
+    assert laptop.role() == "driver"
+    laptop.close()  # the tab is closed
+    phone = sockets(sign_in(app, PHONE))
+    assert phone.role() == "driver"  # no "Take over" needed
+    assert phone.move(1, 1)["ok"] is True
+    laptop.sio.connect(NS)  # the laptop comes back: it follows the phone now
+    assert laptop.role() == "standby" and laptop.of("driver")[-1]["holder"] == "phone"
+
+
+def test_a_driver_with_a_socket_keeps_its_seat_against_a_new_sign_in(app, presenter, sockets):
+    phone = sockets(sign_in(app, PHONE))
+    assert phone.role() == "standby" and phone.of("driver")[-1]["holder"] == "laptop"
+    assert phone.emit("takeover", {"if_free": True}) == {
+        "ok": False, "error": "the laptop session drives: take over to drive", "role": "standby",
+        "holder": "laptop", "state": phone.state()}
+    assert presenter.move(1, 1)["ok"] is True
+
+
+def test_the_page_says_what_it_runs_on(app, sockets):
+    phone = sockets(sign_in(app), auth={"device": "phone"})  # a touch screen the size of a phone
+    assert phone.role() == "driver"
+    laptop = sockets(sign_in(app, PHONE), auth={"device": "laptop"})  # whatever its user agent says
+    assert laptop.of("driver")[-1]["holder"] == "phone"
+    laptop.emit("takeover")
+    assert phone.of("driver")[-1]["role"] == "standby"
+    phone.sio.disconnect(NS)
+    phone.sio.connect(NS, auth={"device": "bogus"})  # not a device: the sign-in's guess stands
+    assert phone.of("driver")[-1]["holder"] == "laptop"
+
+
+def test_an_older_session_takes_a_seat_only_after_the_driver_has_been_gone_a_while(app, sockets):
+    laptop = sockets(sign_in(app))
+    phone = sockets(sign_in(app, PHONE))
+    assert phone.emit("takeover")["ok"] is True  # the phone drives; the laptop signed in before that
+    phone.close()  # its screen locks
+    assert laptop.emit("takeover", {"if_free": True})["holder"] == "phone"  # ask, don't take
+    laptop.close()
+    laptop.sio.connect(NS)
+    assert laptop.role() == "standby"  # a reconnect is not a new sign-in
+
+    app.config["DECK_SEAT_GRACE"] = 0.3
+    time.sleep(0.35)
+    assert laptop.emit("takeover", {"if_free": True})["ok"] is True
+    assert laptop.role() == "driver"
+    phone.sio.connect(NS)
+    assert phone.role() == "standby"
+
+
+def test_the_sockets_of_a_crashed_server_process_stop_holding_the_seat(app, connection, sockets):
+    driver_key, presence = keys.DECK_DRIVER.format(keys.DECK_ID), keys.DECK_PRESENCE.format(keys.DECK_ID)
+    connection.hset(driver_key, mapping={"id": "old", "key": key_fingerprint(app.config["SECRET_KEY"]),
+                                         "since": int(time.time() * 1000) + 60_000, "device": "laptop"})
+    connection.zadd(presence, {"old deadprocess": time.time() * 1000 - 1})  # its entry lapsed
+    assert sockets(sign_in(app)).role() == "driver"
+
+
+def test_presence_lists_presenter_sessions_only_and_forgets_them_when_they_leave(app, connection, presenter, sockets):
+    presence = keys.DECK_PRESENCE.format(keys.DECK_ID)
+    sockets()  # the audience is never recorded
+    members = [m.decode().split()[0] for m in connection.zrange(presence, 0, -1)]
+    assert len(members) == 1
+    presenter.close()
+    assert connection.zcard(presence) == 0
+    assert connection.hget(keys.DECK_DRIVER.format(keys.DECK_ID), "gone") is not None
 
 
 # --- the deck page, /join and ::qr --------------------------------------------

@@ -106,8 +106,10 @@ def test_a_phone_takes_over_with_a_button_and_drives_from_its_remote(serve, site
     expect(audience.locator("#slide-2")).to_have_class(PRESENT, timeout=WAIT)
     expect(laptop.locator("#slide-2")).to_have_class(PRESENT, timeout=WAIT)
 
-    laptop.keyboard.press("ArrowRight")  # the laptop no longer drives: the room stays put
-    expect(status(laptop)).to_have_attribute("data-state", "paused")
+    laptop.keyboard.press("ArrowRight")  # the laptop no longer drives: it asks, and the room stays put
+    expect(laptop.get_by_role("alertdialog")).to_contain_text("Take over from the phone?")
+    expect(laptop.locator("#slide-2")).to_have_class(PRESENT)
+    expect(status(laptop)).to_have_attribute("data-state", "standby")
     phone.get_by_role("button", name="‹ Previous").tap()
     expect(audience.locator("#slide-1")).to_have_class(PRESENT, timeout=WAIT)
 

@@ -5,6 +5,7 @@ everything after that, pages, assets, redirects, cookies and socket messages,
 is searched for it here.
 """
 
+import base64
 import re
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
@@ -22,7 +23,8 @@ DECK = Path(__file__).parent / "decks" / "follow"
 #: Where links hide in what the server sends: HTML attributes and CSS url().
 LINKS = re.compile(rb"""(?:href|src|data-path|data-qr|data-qr-url)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)""")
 START = ["/", "/deck/", "/deck/?presenter", "/join", "/join?embed=1", "/join.json", "/join/qr.svg",
-         "/dashboard", "/dashboard?embed=1", "/healthz", "/api/snapshot"]
+         "/dashboard", "/dashboard?embed=1", "/healthz", "/api/snapshot",
+         "/remote", "/remote?code=no-such-code"]
 
 
 @pytest.fixture
@@ -91,7 +93,12 @@ def test_the_presenter_signs_in_once_and_never_sees_the_token_again(app, client)
     assert TOKEN not in login.headers.get("Set-Cookie", "")
     responses = crawl(client, _everything(Path(app.config["SITE_DIR"])))
     assert "presenter" in responses["/"].get_data(as_text=True)  # signed in: the pages say so
-    assert_no_token({"/presenter redirect": login, **responses})
+    # The speaker view's phone remote: a one-time code and its QR code, never the token.
+    remote = client.post("/remote/code", json={}, headers={"Accept": "application/json"})
+    assert remote.status_code == 200 and "/remote?code=" in remote.get_json()["url"]
+    assert responses["/remote"].headers["Location"] == "/deck/?presenter"
+    assert TOKEN.encode() not in base64.b64decode(remote.get_json()["qr"].split(",", 1)[1])  # the image, decoded
+    assert_no_token({"/presenter redirect": login, "/remote/code": remote, **responses})
 
 
 def test_no_socket_message_holds_the_presenter_token(app, client):

@@ -18,6 +18,7 @@ from ..live.state import find_job
 from ..extensions import socketio
 from ..talk.presenter import is_presenter
 from . import bp
+from .line import place_in_line
 
 #: Every demo, in the order of the talk: (name, title, one-line summary).
 DEMOS = (
@@ -215,6 +216,8 @@ def describe(connection, job):
     if status == "scheduled":
         scheduled = ScheduledJobRegistry(job.origin, connection=connection).get_scheduled_time(job)
         body["scheduled_for"] = scheduled.timestamp() if scheduled else None
+    elif status == "queued":
+        body.update(place_in_line(connection, job.id, job.origin))  # a page that reconnects learns it again
     latest = job.latest_result()
     if latest is not None and latest.type == latest.Type.SUCCESSFUL:
         body["result"] = _public(job.func_name, latest.return_value)

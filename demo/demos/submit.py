@@ -5,16 +5,27 @@ DEMO_WAIT_MAX). Each visitor gets a server-made nickname shown with their
 jobs; the rate limit and the global cap (see ``audience``) answer with a
 clear message. Audience jobs go to the ``low`` queue, behind the
 presenter's, and get one retry, so a worker killed mid-job costs nothing.
+
+The 202 says where the job stands (``line``): its place in line and how
+many workers are busy. A page may name each submission (``request``): sent
+again after a lost answer, it gets the job the first try made, not a second.
 """
+
+import re
 
 from flask import jsonify, request
 from rq import Retry
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from .. import jobs
+from .. import jobs, keys
 from ..db import get_redis
 from . import audience, bp, highlight
 from .common import Refused, json_body, number, page, setting, status_of
+from .line import place_in_line
+
+#: A page's name for one submission, and how long (seconds) a second try finds its job.
+REQUEST_ID, REQUEST_TTL = re.compile(r"^[A-Za-z0-9_-]{8,40}$"), 3600
 
 
 @bp.get("/submit")
@@ -28,18 +39,51 @@ def submit():
 
 @bp.post("/submit")
 def submit_job():
-    """Enqueue a visitor's job: ``{"kind": "wait", "seconds": n}`` or a snippet (202)."""
+    """Enqueue a visitor's job: ``{"kind": "wait", "seconds": n}`` or a snippet (202).
+
+    With ``"request": id`` (8 to 40 letters, digits, - or _), a second try of
+    the same submission answers with the first try's job.
+    """
     data = json_body()
     connection = get_redis()
+    request_id = data.get("request")
+    if request_id is not None and not (isinstance(request_id, str) and REQUEST_ID.match(request_id)):
+        raise Refused(400, "request must be 8 to 40 letters, digits, - or _")
+    tried = keys.AUDIENCE_REQUEST.format(audience.visitor().id, request_id) if request_id else None
+    if tried and not connection.set(tried, "", nx=True, ex=REQUEST_TTL):
+        earlier = (connection.get(tried) or b"").decode()
+        if not earlier:
+            raise Refused(409, "this job is still being sent: it shows up under your jobs in a moment")
+        try:
+            job = Job.fetch(earlier, connection=connection)
+        except NoSuchJobError:
+            raise Refused(410, "that job was sent earlier and has expired since") from None
+        return _accepted(connection, job, audience.visitor().nick)
+    try:
+        who, job = _enqueue(connection, data)
+    except BaseException:
+        if tried:
+            connection.delete(tried)  # refused or failed: not accepted, so a retry may try again
+        raise
+    if tried:
+        connection.set(tried, job.id, ex=REQUEST_TTL)
+    return _accepted(connection, job, who.nick)
+
+
+def _enqueue(connection, data):
     if data.get("kind") == "wait":
         seconds = number(data, "seconds", 1, setting("DEMO_WAIT_MAX"))
-        who, job = audience.submit(connection, jobs.wait, seconds, demo="submit", retry=Retry(max=1),
-                                   timeout=int(seconds) + 30, result_ttl=3600, failure_ttl=3600)
-    elif data.get("kind") == "highlight":
-        who, job = highlight.enqueue_highlight(connection, data)
-    else:
-        raise Refused(400, "kind is 'wait' or 'highlight'")
-    return jsonify(job=job.id, nick=who.nick, queue=job.origin), 202
+        return audience.submit(connection, jobs.wait, seconds, demo="submit", retry=Retry(max=1),
+                               timeout=int(seconds) + 30, result_ttl=3600, failure_ttl=3600)
+    if data.get("kind") == "highlight":
+        return highlight.enqueue_highlight(connection, data)
+    raise Refused(400, "kind is 'wait' or 'highlight'")
+
+
+def _accepted(connection, job, nick):
+    """The 202: the job, and where it stands (its place in line, busy workers)."""
+    return jsonify(job=job.id, nick=nick, queue=job.origin, status=status_of(job),
+                   **place_in_line(connection, job.id, job.origin)), 202
 
 
 #: How "my jobs" names each kind of job (from its arguments).

@@ -2,10 +2,9 @@
 
 import redis
 from flask import Blueprint, current_app, jsonify, request
-from rq import Worker
 
 from . import actions, events, state
-from ..db import get_redis, redact_url
+from ..db import get_health_redis, get_redis, redact_url
 from ..talk.presenter import presenter_required
 
 bp = Blueprint("api", __name__)
@@ -17,11 +16,13 @@ def healthz():
     url = redact_url(current_app.config["REDIS_URL"])
     body = {"version": current_app.config["VERSION"], "redis": {"ok": False, "url": url}, "workers": []}
     try:
-        connection = get_redis()
+        # Its own short-timeout client, and no RQ Worker objects: building one
+        # raises its client's socket timeout to minutes (RQ's _set_connection).
+        connection = get_health_redis()
         body["redis"].update(ok=True, version=connection.info("server").get("redis_version"))
         body["workers"] = [
-            {"name": w.name, "pid": w.pid, "state": str(w.get_state())}
-            for w in Worker.all(connection=connection)
+            {"name": w["name"], "pid": w["pid"], "state": w["state"]}
+            for w in state.read_workers(connection)
         ]
     except redis.RedisError as exc:
         body["redis"]["error"] = exc.__class__.__name__

@@ -28,8 +28,9 @@ TYPES = (
     "canceled",   # canceled by the presenter
     "requeued",   # put back on its queue by the presenter
     "deleted",    # deleted by the presenter
-    "abandoned",  # its worker died while running it
+    "abandoned",  # its worker died holding it (``outcome``: requeued, retried or failed)
     "seen",       # noticed by reconciliation (e.g. run by a plain ``rq worker``)
+    "vanished",   # gone from Redis behind our back (rq empty, RQ's delete, its TTL): noticed by reconciliation
     # about a whole queue (``queue`` field, no job), written by presenter actions
     "emptied",    # the queue was emptied
     "paused",     # our workers skip the queue

@@ -1,12 +1,14 @@
 """Read the queue state from Redis: counts, workers, newest job cards.
 
 Every function here costs a bounded number of Redis round trips whatever the
-size of the registries: counts are ``LLEN``/``ZCARD``; lanes show only the
+size of the registries: counts are ``LLEN``/``ZCARD`` (``ZCOUNT`` of the
+unexpired part of the finished and failed registries); lanes show only the
 newest ``limit`` ids. Nothing calls RQ's registry cleanup (which moves jobs):
 reads pass ``cleanup=False`` or go to Redis directly.
 """
 
 import json
+import time
 from datetime import datetime, timezone
 
 from rq import Queue, Worker
@@ -38,6 +40,11 @@ REGISTRIES = {
 }
 LANES = ("scheduled", "deferred", "queued", "started", "finished", "failed", "canceled")
 
+#: Registries whose score is the moment the job expires (its result or failure
+#: TTL). An entry past it is a job Redis has already dropped: RQ's cleanup
+#: would remove the entry, and the dashboard neither counts nor shows it.
+EXPIRING = ("finished", "failed")
+
 #: Longest argument text the detail panel shows.
 ARG_LIMIT = 200
 
@@ -64,10 +71,15 @@ def _queue_key(name, connection):
 
 
 def _add_counts(pipe, connection, queue_names):
+    now = f"({time.time()}"
     for name in queue_names:
         pipe.llen(_queue_key(name, connection))
         for lane in REGISTRIES:
-            pipe.zcard(_registry(lane, name, connection).key)
+            key = _registry(lane, name, connection).key
+            if lane in EXPIRING:
+                pipe.zcount(key, now, "+inf")
+            else:
+                pipe.zcard(key)
 
 
 def _parse_counts(replies, queue_names):
@@ -80,10 +92,15 @@ def _parse_counts(replies, queue_names):
 
 
 def _add_lanes(pipe, connection, queue_names, limit):
+    now = f"({time.time()}"
     for name in queue_names:
         pipe.lrange(_queue_key(name, connection), -limit, -1)
         for lane in REGISTRIES:
-            pipe.zrange(_registry(lane, name, connection).key, 0, limit - 1, desc=True)
+            key = _registry(lane, name, connection).key
+            if lane in EXPIRING:
+                pipe.zrevrangebyscore(key, "+inf", now, start=0, num=limit)
+            else:
+                pipe.zrange(key, 0, limit - 1, desc=True)
 
 
 def _parse_lanes(replies, queue_names):

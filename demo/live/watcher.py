@@ -8,7 +8,9 @@ event since the previous one plus the exact counts. Every
 never per viewer or per job) and the newest ids of each lane; a job it has
 not heard of (run by a plain ``rq worker``, or enqueued with plain RQ APIs)
 is written to the stream as a ``seen`` event, so it reaches every client by
-the same path and is replayable.
+the same path and is replayable. A card the clients show whose job is gone
+(``rq empty``, a delete through RQ's API or rq-dashboard, its result TTL) is
+removed the same way, with a ``vanished`` event.
 
 With several server processes joined by the Socket.IO message queue, a
 Redis lock makes sure only one of them runs the watcher.
@@ -20,6 +22,7 @@ import time
 from collections import OrderedDict
 
 import redis
+from rq.job import Job
 
 from .. import keys
 from . import events, state
@@ -34,6 +37,10 @@ LOCK_TTL = 10
 
 #: Most events one delta carries; a bigger burst goes out as several deltas.
 MAX_BATCH = 2000
+
+#: Longest blocking read of the stream (seconds): the watcher's client times
+#: out past this plus the web tier's command timeout.
+WATCHER_BLOCK = 1.0
 
 #: Seconds between two worker lists sent to clients. Under a burst every
 #: delta changes some worker; sending the list with each would double the
@@ -56,6 +63,8 @@ class Watcher:
         self.last_sent = None
         # job id -> (lane the events leave it in, id of its newest event)
         self.known = OrderedDict()
+        # What every client's lanes show, kept by the clients' own rules.
+        self.shown = ShownLanes(lane_limit)
         self.redis_ok = None
         self.running = False
         self._task = None
@@ -97,7 +106,7 @@ class Watcher:
                 self._loop_once()
                 backoff = 0.2
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-                self._set_redis_ok(False, str(exc))
+                self._set_redis_ok(False, exc)
                 self.socketio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
             except Exception:  # a bad event must never stop the watcher
@@ -128,19 +137,22 @@ class Watcher:
             return True
         return False
 
-    def _set_redis_ok(self, ok, reason=""):
+    def _set_redis_ok(self, ok, exc=None):
         if ok != self.redis_ok:
             if not ok:
-                log.warning("watcher: Redis is unavailable (%s); retrying", reason)
+                log.warning("watcher: Redis is unavailable (%s); retrying", exc)
             elif self.redis_ok is False:
                 log.info("watcher: Redis is back")
             self.redis_ok = ok
-            self._emit(keys.STATUS_EVENT, {"redis": ok, "reason": reason if not ok else ""})
+            # The exception's class only: its text names the host and port.
+            reason = exc.__class__.__name__ if exc is not None else ""
+            self._emit(keys.STATUS_EVENT, {"redis": ok, "reason": reason})
 
     def _prime(self):
         """Start after the newest event, knowing the jobs already shown."""
         _counts, lanes, last, _stats = state.read_view(self.connection, self.queue_names, self.lane_limit)
         self.last_sent = last
+        self.shown.load(lanes)
         for per_queue in lanes.values():
             for lane, ids in per_queue.items():
                 for job_id in ids:
@@ -155,7 +167,7 @@ class Watcher:
         wake = self._next_reconcile
         if self._workers_due:
             wake = min(wake, self._workers_at + WORKERS_INTERVAL)
-        wait_ms = int(max(1, min(1000, (wake - now) * 1000)))
+        wait_ms = int(max(1, min(WATCHER_BLOCK * 1000, (wake - now) * 1000)))
         woken = events.read_blocking(self.connection, self.last_sent, block_ms=wait_ms, count=1)
         if woken:
             # Hold the batch open until the client-facing interval has passed.
@@ -188,6 +200,7 @@ class Watcher:
 
     def _send_delta(self, batch, counts, stats=None):
         for event in batch:
+            self.shown.apply(event, _lane_after(event) if event.get("job") else None)
             if event.get("job"):
                 self._remember(event["job"], _lane_after(event), event["id"])
         workers = None
@@ -254,6 +267,7 @@ class Watcher:
                     unknown[job_id] = lane
         if unknown:
             self._publish_seen(unknown)
+        self._publish_vanished(self.shown.missing_from(lanes), horizon_key)
         workers = state.read_workers(self.connection)
         if counts != self._counts_sent or workers != self._workers_sent:
             self._counts_sent, self._workers_sent = counts, workers
@@ -274,6 +288,94 @@ class Watcher:
             pipe.execute()
         # Remembered when the watcher reads them back from the stream.
 
+    def _publish_vanished(self, candidates, horizon_key):
+        """``vanished`` events for shown cards whose job no longer exists.
+
+        ``candidates`` are the cards shown that the lanes just read do not
+        have (at most lanes x limit of them): most moved on with an event
+        after the read, or are only further down their lane; one round trip
+        tells which of the rest are gone.
+        """
+        candidates = [job_id for job_id in candidates
+                      if job_id not in self.known or events.id_key(self.known[job_id][1]) <= horizon_key]
+        if not candidates:
+            return
+        with self.connection.pipeline(transaction=False) as pipe:
+            for job_id in candidates:
+                pipe.exists(Job.key_for(job_id))
+            exists = pipe.execute()
+        gone = [job_id for job_id, there in zip(candidates, exists) if not there]
+        if not gone:
+            return
+        with self.connection.pipeline() as pipe:
+            for job_id in gone:
+                queue = self.shown.queue_of(job_id)
+                events.publish(self.connection, "vanished", {"job": job_id, "queue": queue}, pipeline=pipe,
+                               info="gone from Redis behind the dashboard's back (deleted, emptied or expired)")
+            pipe.execute()
+        # Forgotten when the watcher reads them back from the stream.
+
+
+class ShownLanes:
+    """The cards every dashboard shows, per queue and lane, newest first.
+
+    The same rules as the page's store (static/dashboard/store.js): a card
+    moving to a lane goes on top, a lane keeps ``limit`` cards, an event
+    with no lane (deleted, vanished) removes the card, ``emptied`` clears the
+    queued lane. Bounded: queues x lanes x ``limit`` ids.
+    """
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.lanes = {}   # (queue, lane) -> [job id, newest first]
+        self.where = {}   # job id -> (queue, lane)
+
+    def load(self, lanes):
+        self.lanes, self.where = {}, {}
+        for queue, per_lane in lanes.items():
+            for lane, ids in per_lane.items():
+                self.lanes[(queue, lane)] = list(ids[: self.limit])
+                for job_id in self.lanes[(queue, lane)]:
+                    self.where[job_id] = (queue, lane)
+
+    def queue_of(self, job_id):
+        return self.where.get(job_id, ("", ""))[0]
+
+    def apply(self, event, lane):
+        job_id = event.get("job")
+        if not job_id:
+            if event.get("type") == "emptied":
+                for gone in self.lanes.get((event.get("queue"), "queued"), []):
+                    self.where.pop(gone, None)
+                self.lanes[(event.get("queue"), "queued")] = []
+            return
+        current = self.where.get(job_id)
+        queue = event.get("queue") or (current[0] if current else None)
+        if lane is None:
+            if current:
+                self._drop(job_id, current)
+            return
+        if (queue, lane) not in self.lanes or current == (queue, lane):
+            return
+        if current:
+            self._drop(job_id, current)
+        cards = self.lanes[(queue, lane)]
+        cards.insert(0, job_id)
+        self.where[job_id] = (queue, lane)
+        while len(cards) > self.limit:
+            self.where.pop(cards.pop(), None)
+
+    def _drop(self, job_id, place):
+        self.where.pop(job_id, None)
+        cards = self.lanes.get(place)
+        if cards and job_id in cards:
+            cards.remove(job_id)
+
+    def missing_from(self, lanes):
+        """Shown ids that ``lanes`` (a fresh read) does not have in the same place."""
+        return [job_id for (queue, lane), ids in self.lanes.items()
+                for job_id in ids if job_id not in lanes.get(queue, {}).get(lane, ())]
+
 
 def _lane_after(event):
     """Which lane an event leaves its job in (None: the job is gone)."""
@@ -283,7 +385,7 @@ def _lane_after(event):
     if kind == "retry":
         return "scheduled" if event.get("at") else "queued"
     if kind == "abandoned":
-        return "queued" if event.get("outcome") == "retried" else "failed"
+        return "queued" if event.get("outcome") in ("retried", "requeued") else "failed"
     return _EVENT_LANE.get(kind)
 
 
@@ -291,7 +393,7 @@ def _lane_after(event):
 _EVENT_LANE = {
     "enqueued": "queued", "requeued": "queued", "scheduled": "scheduled", "started": "started",
     "progress": "started", "finished": "finished", "failed": "failed", "canceled": "canceled",
-    "deleted": None,
+    "deleted": None, "vanished": None,
 }
 
 

@@ -5,7 +5,7 @@ from ..db import make_client
 from ..extensions import socketio
 from ..talk.follow import DeckNamespace
 from .sockets import LiveNamespace
-from .watcher import Watcher
+from .watcher import WATCHER_BLOCK, Watcher
 
 #: Largest message a client may send over Socket.IO (bytes).
 MAX_CLIENT_MESSAGE = 16 * 1024
@@ -46,8 +46,12 @@ def start_watcher(app):
     if app.extensions.get("omq.watcher") is None:
         watcher = Watcher(
             socketio,
-            # Its own client: the blocking XREAD must not hold a request's connection.
-            make_client(app.config["REDIS_URL"], socket_timeout=None),
+            # Its own client: the blocking XREAD must not hold a request's
+            # connection. A frozen Redis times its reads out, which the
+            # watcher tells every viewer ("Redis unavailable").
+            make_client(app.config["REDIS_URL"],
+                        socket_timeout=WATCHER_BLOCK + app.config["REDIS_SOCKET_TIMEOUT"],
+                        socket_connect_timeout=app.config["REDIS_SOCKET_TIMEOUT"]),
             app.config["QUEUE_NAMES"],
             lane_limit=app.config["DASHBOARD_LANE_LIMIT"],
             delta_interval=app.config["DELTA_INTERVAL"],

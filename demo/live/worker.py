@@ -11,18 +11,28 @@ park the event in ``self._pending``; RQ's handlers pass their pipeline to
 parked event to that pipeline, so the job's change and its event commit
 together. If RQ ever stops calling those hooks, the event is written right
 after the handler instead: late, never lost.
+
+How a job is taken: not with RQ's pop but into the worker's holding list
+(``dequeue.py``), from which it leaves in the transaction that settles it, so
+a worker killed between taking a job and starting it loses nothing:
+``recover_abandoned`` puts the job back at the front of its queue.
 """
 
+import ctypes
+import logging
 import os
+import signal
 import time
 
+import redis
 from rq import Queue
 from rq.exceptions import DequeueTimeout
-from rq.job import JobStatus
 from rq.worker import SimpleWorker, Worker
 
 from .. import keys
-from . import events, format
+from . import dequeue, events, format
+
+log = logging.getLogger(__name__)
 
 
 class _Pending:
@@ -70,6 +80,40 @@ class LiveMixin:
     def increment_failed_job_count(self, pipeline=None):
         super().increment_failed_job_count(pipeline=pipeline)
         self._flush_into(pipeline)
+
+    # -- taking jobs: a holding list instead of a plain pop (see dequeue.py) ---
+
+    _holding = None
+
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        if self._holding is None:
+            self._holding = dequeue.Holding(self.connection, self.name, self.queue_keys())
+        token = dequeue.CURRENT.set(self._holding)
+        try:
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        finally:
+            dequeue.CURRENT.reset(token)
+
+    def cleanup_execution(self, job, pipeline, execution=None):
+        # Every way RQ settles a job passes here with the settling transaction.
+        super().cleanup_execution(job, pipeline, execution)
+        dequeue.release(self.name, job.id, pipeline)
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        try:
+            dequeue.sweep_orphans(self.connection)
+        except redis.RedisError as exc:
+            log.warning("could not sweep the holding lists of dead workers: %s", exc)
+
+    def teardown(self):
+        if not self.is_horse and self._holding is not None:
+            try:
+                self._holding.give_back()
+            except redis.RedisError as exc:  # left for recovery (serve, or the next sweep)
+                log.warning("could not give back the jobs this worker held: %s", exc)
+            self._holding.close()
+        super().teardown()
 
     # -- transitions ------------------------------------------------------------
 
@@ -137,7 +181,17 @@ class PausableQueue(Queue):
         return names
 
     @classmethod
+    def forget_paused(cls):
+        PausableQueue._paused = (float("-inf"), frozenset())
+
+    @classmethod
     def dequeue_any(cls, queues, timeout, connection, **options):
+        """RQ's contract (``timeout`` None: do not wait), skipping paused queues.
+
+        Our workers (``dequeue.CURRENT`` set) claim into their holding list
+        and wait on its doorbell; anything else falls back to RQ's pop.
+        """
+        holding = dequeue.CURRENT.get()
         queues = list(queues)
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -146,6 +200,14 @@ class PausableQueue(Queue):
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise DequeueTimeout(timeout, [q.key for q in queues])
+            if holding is not None and holding.usable:
+                found = holding.take(cls, active, options)
+                if found is not None or deadline is None:
+                    return found
+                changed = holding.wait(min(cls.PAUSE_CHECK, remaining))
+                if keys.PAUSED_QUEUES in changed or "*" in changed:
+                    cls.forget_paused()
+                continue
             if not active:
                 if deadline is None:
                     return None
@@ -162,6 +224,12 @@ class LiveWorker(LiveMixin, Worker):
     """RQ's forking worker (a new work-horse process per job) with events."""
 
     queue_class = PausableQueue
+
+    def main_work_horse(self, job, queue):
+        # In the work-horse: it dies with its worker, so a job is never run
+        # by an orphan while recovery puts it back on its queue.
+        _die_with_parent(self.pid)
+        super().main_work_horse(job, queue)
 
     def fork_work_horse(self, job, queue):
         super().fork_work_horse(job, queue)
@@ -185,57 +253,45 @@ WORKER_CLASSES = {"fork": LiveWorker, "simple": LiveSimpleWorker}
 
 
 def recover_abandoned(connection, worker_name, reason):
-    """Settle the job a dead worker was running: retry it or fail it, visibly.
+    """Settle the jobs of a dead worker: put back, retry or fail each, visibly.
 
-    ``serve`` calls this when a worker process it supervises dies. The job
-    leaves the started registry now instead of after its heartbeat expires,
-    and an ``abandoned`` event says what happened. Returns the job or None.
+    ``serve`` calls this when a worker process it supervises dies. A job the
+    worker had taken but not started goes back to the front of its queue; a
+    job it was running leaves the started registry now instead of after its
+    heartbeat expires, retried or failed. Each gets an ``abandoned`` event
+    saying what happened. Returns the first job settled, or None.
     """
-    from rq.job import Job
-    from rq.queue import Queue
-    from rq.registry import StartedJobRegistry
-    from rq.exceptions import NoSuchJobError
-    from rq.job_lifecycle import record_job_failure
-
-    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + worker_name, connection=connection)
-    job_id = worker.get_current_job_id() if worker else None
-    horse_pid = connection.hget(Worker.redis_worker_namespace_prefix + worker_name, keys.WORKER_HORSE_PID_FIELD)
+    worker_key = Worker.redis_worker_namespace_prefix + worker_name
+    worker = Worker.find_by_key(worker_key, connection=connection)
+    current = worker.get_current_job_id() if worker else None
+    horse_pid = connection.hget(worker_key, keys.WORKER_HORSE_PID_FIELD)
     if horse_pid:
         _kill_group(int(horse_pid))
     if worker is not None:
         worker.register_death()
-    if not job_id:
-        return None
-    try:
-        job = Job.fetch(job_id, connection=connection)
-    except NoSuchJobError:
-        return None
-    if job.get_status() != JobStatus.STARTED:
-        return None
-    queue = Queue(job.origin, connection=connection)
-    registry = StartedJobRegistry(job.origin, connection=connection)
-    with connection.pipeline() as pipe:
-        for entry in connection.zrange(registry.key, 0, -1):
-            entry = entry.decode() if isinstance(entry, bytes) else entry
-            if registry.parse_job_id(entry) == job.id:
-                pipe.zrem(registry.key, entry)
-        if job.should_retry:
-            job.retry(queue, pipe)
-            outcome = "retried"
-        else:
-            record_job_failure(job, f"AbandonedJobError: {reason}", pipe)
-            outcome = "failed"
-        events.publish(connection, "abandoned", job, pipeline=pipe, worker=worker_name,
-                       info=f"{reason}; {outcome}", outcome=outcome)
-        pipe.execute()
-    return job
+    settled = [job for job, outcome in dequeue.settle_held(connection, worker_name, reason)
+               if outcome in ("requeued", "retried", "failed")]
+    if current and current not in {job.id for job in settled}:
+        job = dequeue.abandon_current(connection, worker_name, current, reason)  # taken with RQ's pop
+        if job is not None:
+            settled.append(job)
+    return settled[0] if settled else None
 
 
 def _kill_group(pid):
     """End an orphaned work-horse (it leads its own process group)."""
-    import signal
-
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _die_with_parent(parent_pid):
+    """Have the kernel SIGKILL this process when its parent dies (Linux; elsewhere a no-op)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if parent_pid and os.getppid() != parent_pid:  # it died before the line above
+        os._exit(1)

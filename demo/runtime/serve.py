@@ -136,6 +136,36 @@ def _add_services(supervisor, url, sink_port, tick_interval):
                          env={"DEMO_TICK_INTERVAL": str(int(tick_interval))}))
 
 
+# --- the presenter's identity and links (issue 10) ------------------------------
+
+
+def _presenter_secrets(args, instance):
+    """Token and session key kept under instance/ (rotated by --new-token); the environment's win."""
+    from ..talk.presenter import SECRET_FILES, load_secrets
+
+    rotate = getattr(args, "new_token", False)
+    secrets = load_secrets(instance, rotate=rotate)
+    if rotate:
+        kept = " and ".join(name for name in SECRET_FILES if name not in secrets)
+        print("New presenter token and session key: open presenter tabs sign in again"
+              + (f" ({kept} from the environment kept)." if kept else "."), flush=True)
+    return secrets
+
+
+def _print_links(args, token):
+    """The presenter's links, the audience's, and how phones can reach them."""
+    from ..talk.pages import is_loopback_host
+
+    base = public_base(args.host, args.port)
+    print(f"Presenter: {base}/presenter?token={token}   (keep this one to yourself)", flush=True)
+    print(f"Remote:    {base}/remote?token={token}   (open it on your phone: a remote with notes and timer)",
+          flush=True)
+    print(f"Audience:  {base}/", flush=True)
+    if is_loopback_host(args.host):
+        print(f'Phones:    {args.host} is this machine only; to let phones join, run '
+              f'make demo ARGS="--host 0.0.0.0"', flush=True)
+
+
 def _run(args, url, instance):
     from .. import create_app
     from ..extensions import socketio
@@ -148,7 +178,7 @@ def _run(args, url, instance):
         async_mode = "threading"
     smtp_url, sink_port = _smtp_url()
     app = create_app({"REDIS_URL": url, "SOCKETIO_ASYNC_MODE": async_mode, "SMTP_URL": smtp_url,
-                      "DEMO_SMTP_SINK": sink_port is not None})
+                      "DEMO_SMTP_SINK": sink_port is not None, **_presenter_secrets(args, instance)})
     if args.host in ("0.0.0.0", "::") and not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = public_base(args.host, args.port)  # /join shows the LAN address
     supervisor = Supervisor(url, app.config["QUEUE_NAMES"], instance / "logs")
@@ -164,9 +194,7 @@ def _run(args, url, instance):
                 socketio.sleep(0.5)
 
         socketio.start_background_task(supervise)
-        base = public_base(args.host, args.port)
-        print(f"Presenter: {base}/presenter?token={app.config['DEMO_PRESENTER_TOKEN']}", flush=True)
-        print(f"Audience:  {base}/", flush=True)
+        _print_links(args, app.config["DEMO_PRESENTER_TOKEN"])
         print(f"Logs:      {instance / 'logs'}", flush=True)
         _install_stop(socketio.stop)
         socketio.run(app, host=args.host, port=args.port, use_reloader=False, log_output=False,

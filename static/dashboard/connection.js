@@ -1,26 +1,54 @@
-/* The connection: hello, deltas, gaps and status over Socket.IO /live. */
+/* The connection: hello, deltas, gaps and status over Socket.IO /live.
+ *
+ * Deltas chain by id: each says `prev` (the last id before it) and `last`.
+ * The ordering rules, which keep a page live through any reconnect storm:
+ * - One hello at a time. While it is out, live deltas are kept, never taken
+ *   for gaps: the reply (a replay delta or a snapshot, then the ack) fills
+ *   them. At most MAX_BUFFERED are kept; the oldest go first.
+ * - When the reply lands, the kept deltas are applied in `prev` order: old
+ *   ones are skipped, overlapping ones add only what is new, and only a delta
+ *   that starts after our last id is a gap.
+ * - A gap asks again, at most once per HELLO_INTERVAL ms. The answer to a
+ *   hello given up on (a timeout, a reconnect) is ignored.
+ */
 
-import { MAX_BUFFERED, mark } from "./util.js";
+import { MAX_BUFFERED, idCompare, mark } from "./util.js";
+
+export var HELLO_INTERVAL = 1000;   // ms between two hellos, at least
+export var HELLO_TIMEOUT = 5000;    // ms without an answer before asking again (it takes milliseconds)
 
 export function Connection(dash) {
   this.dash = dash;
   this.store = dash.store;
-  this.helloPending = false;
-  this.helloAgain = false;
+  this.hellos = 0;            // number of the last hello sent
+  this.pending = 0;           // number of the hello waiting for its answer, 0: none
+  this.lastHelloAt = -Infinity;
+  this.helloInterval = HELLO_INTERVAL;
+  this.helloTimer = null;
   this.buffer = [];
   this.redisOk = true;
   this.socket = null;
 }
 
 Connection.prototype.bind = function () {
-  var self = this;
-  var socket = this.socket = window.io("/live", {
+  this.attach(window.io("/live", {
     transports: ["websocket", "polling"], tryAllTransports: true,
     reconnectionDelayMax: 3000
-  });
+  }));
+};
+
+Connection.prototype.attach = function (socket) {
+  var self = this;
+  this.socket = socket;
   socket.on("connect", function () { mark("omq-connected"); self.dash.indicator("connecting"); self.hello(); });
-  socket.on("disconnect", function () { self.helloPending = false; self.dash.indicator("reconnecting"); });
-  socket.io.on("reconnect_attempt", function () { self.dash.indicator("reconnecting"); });
+  socket.on("disconnect", function () {
+    self.pending = 0; // its answer will never come on this connection
+    self.buffer = [];
+    self.dash.indicator("reconnecting");
+  });
+  if (socket.io) {
+    socket.io.on("reconnect_attempt", function () { self.dash.indicator("reconnecting"); });
+  }
   socket.on("connect_error", function () { self.dash.indicator("reconnecting"); });
   socket.on("snapshot", function (snap) { mark("omq-snapshot"); self.store.loadSnapshot(snap); });
   socket.on("delta", function (delta) { self.onDelta(delta); });
@@ -32,40 +60,59 @@ Connection.prototype.bind = function () {
   });
 };
 
+/* Ask for what we miss: the events after our last id, or a snapshot. */
 Connection.prototype.hello = function () {
   var self = this;
-  if (!this.socket.connected) return;
-  if (this.helloPending) { this.helloAgain = true; return; }
-  this.helloPending = true;
-  this.socket.timeout(15000).emit("hello", { since: this.store.last }, function (err, ack) {
-    self.helloPending = false;
-    var buffered = self.buffer;
-    self.buffer = [];
-    if (err) { // no answer in time: try again while connected
-      window.setTimeout(function () { self.hello(); }, 1000);
-      return;
+  if (!this.socket || !this.socket.connected || this.pending) return; // the pending answer covers it
+  var wait = this.lastHelloAt + this.helloInterval - Date.now();
+  if (wait > 0) {
+    if (this.helloTimer === null) {
+      this.helloTimer = window.setTimeout(function () { self.helloTimer = null; self.hello(); }, wait);
     }
+    return;
+  }
+  var number = this.pending = ++this.hellos;
+  this.lastHelloAt = Date.now();
+  this.socket.timeout(HELLO_TIMEOUT).emit("hello", { since: this.store.last }, function (err, ack) {
+    if (self.pending !== number) return; // a hello we gave up on
+    self.pending = 0;
+    if (err) { self.hello(); return; } // no answer in time: ask again
     if (!ack || !ack.ok) {
       self.redisOk = false;
-      self.dash.indicator("redis");
-    } else {
-      self.redisOk = true;
-      self.dash.indicator("live");
+      self.buffer = [];
+      self.dash.indicator("redis"); // the status that says Redis is back asks again
+      return;
     }
-    buffered.forEach(function (delta) { self.onDelta(delta); });
-    if (self.helloAgain) { self.helloAgain = false; self.hello(); }
+    self.redisOk = true;
+    self.dash.indicator("live");
+    self.drain();
   });
+};
+
+Connection.prototype.keep = function (delta) {
+  if (this.buffer.length >= MAX_BUFFERED) this.buffer.shift();
+  this.buffer.push(delta);
+};
+
+/* Apply the kept deltas in chain order; ask again only for a real gap. */
+Connection.prototype.drain = function () {
+  var kept = this.buffer;
+  this.buffer = [];
+  kept.sort(function (a, b) { return idCompare(a.prev, b.prev); });
+  for (var i = 0; i < kept.length; i++) {
+    if (this.store.applyDelta(kept[i]) === "gap") { // so is every later one: they start later
+      this.buffer = kept.slice(i);
+      this.hello();
+      return;
+    }
+  }
 };
 
 Connection.prototype.onDelta = function (delta) {
   if (!delta || !delta.last || !delta.prev) return;
-  if (this.helloPending) {
-    if (this.buffer.length < MAX_BUFFERED) this.buffer.push(delta);
-    else this.helloAgain = true;
-    return;
-  }
+  if (this.pending) { this.keep(delta); return; }
   if (this.store.applyDelta(delta) === "gap") {
-    this.buffer.push(delta);
+    this.keep(delta);
     this.hello();
   }
 };
@@ -79,7 +126,7 @@ Connection.prototype.onStatus = function (status) {
     this.redisOk = true;
     this.dash.indicator("live");
     this.hello();
-  } else if (!this.helloPending) {
+  } else if (!this.pending) {
     this.dash.indicator("live");
   }
 };

@@ -141,8 +141,8 @@ function start() {
   window.OhMyQueue.dashboard = new Dashboard(root);
 }
 
-/* For the browser tests and the curious: the store's rules, callable alone. */
-window.OhMyQueue = { Store: Store, idCompare: idCompare, dashboard: null };
+/* For the browser tests and the curious: the store's and the connection's rules, callable alone. */
+window.OhMyQueue = { Store: Store, Connection: Connection, idCompare: idCompare, dashboard: null };
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
 else start();

@@ -89,7 +89,7 @@ Store.prototype.setCounts = function (message) {
 Store.prototype.laneAfter = function (event) {
   if (event.type === "seen") return event.status || null;
   if (event.type === "retry") return event.at ? "scheduled" : "queued";
-  if (event.type === "abandoned") return event.outcome === "retried" ? "queued" : "failed";
+  if (event.type === "abandoned") return event.outcome === "retried" || event.outcome === "requeued" ? "queued" : "failed";
   return Object.prototype.hasOwnProperty.call(EVENT_LANE, event.type) ? EVENT_LANE[event.type] : undefined;
 };
 

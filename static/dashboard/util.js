@@ -8,7 +8,8 @@ export const LANE_TITLES = {
 /* Which lane an event leaves its job in; null: the job is gone. */
 export const EVENT_LANE = {
   enqueued: "queued", requeued: "queued", scheduled: "scheduled", started: "started",
-  progress: "started", finished: "finished", failed: "failed", canceled: "canceled", deleted: null
+  progress: "started", finished: "finished", failed: "failed", canceled: "canceled", deleted: null,
+  vanished: null
 };
 export const CHART_SECONDS = 300;
 export const MAX_ANIMATED = 40;        // more moves than this in one frame: no animation

@@ -33,6 +33,9 @@
  *           source says who moved: 'key', 'touch', 'click', 'hash', 'link'
  *           (another tab of this deck), 'api', or whatever a plugin passed to
  *           goTo(h, f, {source: 'live'}); a sync plugin ignores its own echoes.
+ * Guard     deck.guard = function ({h, f, source}) { return false to refuse }: asked
+ *           before every move after start; the live plugin refuses a standby
+ *           presenter's own steps so one key never forks what the room sees.
  * Server    index.html ends with the line <!-- omq:inject -->. A server that
  *           serves site/ at /deck/ replaces it (Python: slidekit.inject(html,
  *           snippet)) with e.g.
@@ -185,6 +188,7 @@
       f = (f === 'last' || f === Infinity || f === -1) ? total : clamp(parseInt(f, 10) || 0, 0, total);
       var prev = {h: state.h, f: state.f};
       if (started && prev.h === h && prev.f === f) return;
+      if (started && deck.guard && deck.guard({h: h, f: f, source: source}) === false) return;
       state = {h: h, f: f};
       slides.forEach(function (slide, i) {
         var present = i === h;

@@ -114,6 +114,7 @@
     // WebSocket first: a deck keeps every widget's frame (and its socket) open, and
     // long-polling ones would soon use up the browser's six connections to the server.
     var socket = io("/live", { transports: ["websocket", "polling"], tryAllTransports: true });
+    var away = "can't reach the talk's server; we'll retry";
     socket.on("connect", function () {
       show("live", "live");
       // data-ready: the page's first state is on screen (screenshots and --pdf stills wait for it)
@@ -121,8 +122,8 @@
         document.documentElement.dataset.ready = "true";
       });
     });
-    socket.on("disconnect", function () { show("offline", "reconnecting…"); });
-    socket.on("connect_error", function () { show("offline", "reconnecting…"); });
+    socket.on("disconnect", function () { show("offline", away); });
+    socket.on("connect_error", function () { show("offline", away); });
     socket.on("delta", function (delta) {
       OMQ.sync(delta.sent);
       (delta.events || []).forEach(function (e) { if (handlers.event) handlers.event(e); });
@@ -158,7 +159,8 @@
    * JobList(ul, options): cards for the jobs this page started (or follows).
    * options.result(job, detail, el): fill el with a finished job's result;
    * options.log: keep a line per attempt; options.actions(job): extra nodes
-   * (e.g. a presenter's requeue button) shown when the job ends.
+   * (e.g. a presenter's requeue button) shown when the job ends;
+   * options.extra(job, el): more lines under the status, at every render.
    */
   OMQ.JobList = function (list, options) {
     this.list = list;
@@ -290,6 +292,7 @@
       el.appendChild(h("div", { class: "bar" }, bar));
       if (job.note) el.appendChild(h("div", { class: "detail muted", text: job.note }));
     }
+    if (this.options.extra) this.options.extra(job, el);
     if (this.options.log && job.log.length) {
       var ol = h("ol", { class: "log" });
       job.log.forEach(function (line) { ol.appendChild(h("li", { text: line })); });

@@ -64,6 +64,8 @@
       var t = e.changedTouches[0], dx = t.clientX - touch.x, dy = t.clientY - touch.y;
       touch = null;
       if (Math.max(Math.abs(dx), Math.abs(dy)) < 40) return;
+      // A deck that scrolls (reflowed on a phone held upright) scrolls up and down.
+      if (Math.abs(dy) > Math.abs(dx) && getComputedStyle(deck.el).overflowY !== 'hidden') return;
       var across = Math.abs(dx) > Math.abs(dy), forward = across ? dx < 0 : dy < 0;
       var move = deck.vertical ? (across ? (forward ? 'right' : 'left') : (forward ? 'down' : 'up')) : (forward ? 'next' : 'prev');
       deck[move]({source: 'touch'});
@@ -116,7 +118,8 @@
         deck.el.removeEventListener('touchend', onTouchEnd);
         window.removeEventListener('hashchange', onHash);
       },
-      update: function (state) {
+      update: function (state, prev) {
+        if (prev && prev.h !== state.h) deck.el.scrollTop = 0;  // a reflowed slide starts at its top
         buttons.querySelector('.prev').disabled = state.h === 0 && state.f === 0;
         buttons.querySelector('.next').disabled = state.h === state.count - 1 && state.f === state.fragments;
         if (!deck.config.hash || deck.config.mode === 'print') return;

@@ -22,6 +22,8 @@
   // A frame gets the deck's theme in its URL, and every theme change after.
   OMQ.controllers.widgets = function Widgets(deck) {
     var base = null, checked = null, checkedAt = 0, offTheme = null, printLive = false;
+    // A phone held upright shows "Open this demo" (deck.css's phone section) instead of a frame.
+    var phone = window.matchMedia ? window.matchMedia('(orientation: portrait) and (max-width: 600px)') : {matches: false};
     function resolveBase(config) {
       var server = window.OMQ_SERVER || config.server;
       try {
@@ -61,6 +63,7 @@
         widget.dataset.state = 'offline';
         return;
       }
+      if (phone.matches) return;
       reachable().then(function (ok) {
         widget.classList.toggle('live', ok);
         widget.dataset.state = ok ? 'live' : 'offline';  // --pdf waits for every widget to know
@@ -89,6 +92,15 @@
         base = resolveBase(config);
         // ?print&server=URL (build_slides.py --pdf --demo-url): print a still of each live demo
         printLive = new URLSearchParams(window.location.search).has('server');
+        if (!base || config.mode !== 'deck') return;
+        Array.prototype.forEach.call(deck.el.querySelectorAll('.widget[data-path]'), function (widget) {
+          var open = make('a', 'widget-open', widget, 'Open this demo');
+          var url = new URL(widget.getAttribute('data-path'), base);
+          url.searchParams.delete('embed');  // the page itself, at phone size
+          open.href = url.href;
+          open.target = '_blank';
+          open.rel = 'noopener';
+        });
       },
       bind: function () {
         deck.el.addEventListener('click', retry);
