@@ -203,7 +203,8 @@ def test_presenter_view_follows_the_main_tab(offline, basic_site, deck_url, serv
     assert presenter.locator(".p-label").inner_text().lower() == "next: step 2 of 4"
     main.keyboard.press("ArrowRight")
     presenter.wait_for_function("OMQ.deck.state().f === 1")
-    assert presenter.locator(".p-count").inner_text() == "Slide 2 / 10 · step 2 of 4: Why queues?"
+    assert presenter.locator(".p-count").inner_text() == "Slide 2 / 10 · step 2 of 4"
+    assert presenter.locator(".p-bar .p-name").inner_text() == "Why queues?"  # the slide, named
     presenter.keyboard.press("ArrowRight")  # and the main tab follows the presenter
     main.wait_for_function("OMQ.deck.state().f === 2")
     assert _visible_fragments(main) == 2

@@ -46,7 +46,7 @@ def test_the_presenter_view_and_the_overview_show_a_neutral_card(new_page, tmp_p
     card = presenter.locator(".p-next .slide.present .widget-offline")
     expect(card).to_contain_text("Live demo: the queue dashboard")
     expect(card).to_contain_text("On the main screen.")
-    expect(presenter.locator(".p-label")).to_have_text(f"Next: {deck['slides'][widget - 1]['title']}")
+    expect(presenter.locator(".p-next .p-name")).to_have_text(deck["slides"][widget - 1]["title"])
     page = new_page()
     page.goto(out.joinpath("index.html").as_uri() + "#/1")
     page.keyboard.press("o")
