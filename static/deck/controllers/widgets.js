@@ -8,13 +8,13 @@
   // neutral card (no server address: the deck does not know where it will be
   // served); here it says why, for the main screen only. Other views of the
   // slide (presenter view, overview thumbnails, print) keep the neutral text.
-  function offlineCard(widget, mode, base, reachable) {
+  function offlineCard(widget, mode, base) {
     var why = widget.querySelector('.widget-why');
     if (!why) return;
     if (mode === 'print') why.textContent = 'Shown live during the talk.';
     else if (mode !== 'deck') why.textContent = 'On the main screen.';
     else if (!base) why.textContent = 'This deck was opened without its demo server: start it with make demo and open the deck it serves.';
-    else if (!reachable) why.textContent = 'The demo server at ' + base + ' is not reachable: start it with make demo.';
+    else why.textContent = 'The demo server at ' + base + ' is not reachable: start it with make demo.';
   }
 
   // Live demo frames: made once when their slide is first shown and the demo
@@ -59,7 +59,7 @@
     function show(widget) {
       var mode = deck.config.mode;
       if (!base || !(mode === 'deck' || (mode === 'print' && printLive))) {
-        offlineCard(widget, mode, base, false);
+        offlineCard(widget, mode, base);
         widget.dataset.state = 'offline';
         return;
       }
@@ -67,7 +67,7 @@
       reachable().then(function (ok) {
         widget.classList.toggle('live', ok);
         widget.dataset.state = ok ? 'live' : 'offline';  // --pdf waits for every widget to know
-        if (!ok) { offlineCard(widget, mode, base, false); return; }
+        if (!ok) { offlineCard(widget, mode, base); return; }
         if (!widget.querySelector('iframe')) {
           var frame = make('iframe', '', null);
           frame.src = frameUrl(widget);
