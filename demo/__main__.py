@@ -40,11 +40,15 @@ def _parser():
     serve.add_argument("--new-token", action="store_true",
                        help="replace the presenter token and session key kept in the instance folder "
                             "(every presenter tab signs in again)")
+    serve.add_argument("--talk", action="store_true",
+                       help="the talk profile: short demo timeouts the slides state (gunicorn 8 s, proxy 10 s)")
 
     worker = sub.add_parser("worker", help="run one of the project's RQ workers")
     worker.add_argument("--redis-url", default=None, help="Redis to work for (or REDIS_URL)")
-    worker.add_argument("--kind", choices=("fork", "simple"), default="fork",
-                        help="fork: a new process per job (rq's Worker); simple: run jobs in-process")
+    worker.add_argument("--kind", choices=("fork", "simple", "threads"), default="fork",
+                        help="fork: a new process per job (rq's Worker); simple: run jobs in-process; "
+                             "threads: --threads simple workers on threads of this one process")
+    worker.add_argument("--threads", type=int, default=4, help="with --kind threads: how many (default 4)")
     worker.add_argument("--queues", default="default,high,low", help="comma-separated queue names, in priority order")
     worker.add_argument("--name", default=None)
     worker.add_argument("--burst", action="store_true", help="quit when the queues are empty")

@@ -46,13 +46,18 @@ DEFAULTS = {
     # ``flask --app demo run`` use threads.
     "SOCKETIO_ASYNC_MODE": "threading",
     # --- live demos (demo/demos/); checked when the app starts --------------
-    # Seconds after which an inline request is cut off (the seeds' 30 s; the
-    # talk sets less, e.g. 8).
+    # Seconds the blocking demo's proxy waits for gunicorn before answering
+    # 504, wait included: the 30 s of the story (Heroku's router); ``serve
+    # --talk`` sets less (TALK_PROFILE).
     "DEMO_REQUEST_TIMEOUT": 30,
-    # Slots of the inline path's pool (like a server with 2 Unicorn workers).
-    "DEMO_INLINE_POOL": 2,
-    # Requests that may wait in line for a slot; more get 503 at once.
+    # Requests that may wait in gunicorn's backlog behind its busy workers;
+    # more get 503 at once, so a room of clicks cannot pile up without end.
     "DEMO_INLINE_MAX_WAITING": 30,
+    # The blocking demo's gunicorn (``serve`` starts it and sets its URL).
+    "DEMO_GUNICORN_URL": None,
+    # gunicorn's worker ``timeout`` for that demo: None keeps the one in the
+    # slides' gunicorn.conf.py (30 s); ``serve --talk`` sets less.
+    "DEMO_GUNICORN_TIMEOUT": None,
     # Longest slow task the blocking demo runs (seconds).
     "DEMO_TASK_MAX_SECONDS": 60,
     # Longest "make me wait" an audience member may ask for (seconds).
@@ -100,6 +105,12 @@ DEFAULTS = {
     # enough to find the phone, short enough that a photo of the screen is useless.
     "DEMO_REMOTE_CODE_TTL": 120,
 }
+
+#: ``serve --talk``: what the talk needs on stage, over the defaults (the
+#: environment still wins). Nobody wants 30 s of dead air to show a timeout:
+#: gunicorn kills a worker after 8 s and the proxy gives up after 10 s, the
+#: numbers the "See it block" slide states.
+TALK_PROFILE = {"DEMO_GUNICORN_TIMEOUT": 8, "DEMO_REQUEST_TIMEOUT": 10}
 
 _NUMERIC = {"REDIS_MAX_CONNECTIONS": int, "REDIS_POOL_WAIT": float, "DASHBOARD_LANE_LIMIT": int,
             "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float,

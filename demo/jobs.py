@@ -169,18 +169,19 @@ def bench(work="noop"):
     """One unit of a processes-vs-threads run; returns the pid that ran it.
 
     ``noop`` shows a worker's own overhead per job (a fork each time, or
-    none); ``sleep`` waits 50 ms like an I/O call; ``cpu`` hashes for a
-    fixed number of rounds.
+    none); ``sleep`` waits 50 ms like an I/O call (and lets other threads
+    run meanwhile); ``cpu`` does a fixed amount of pure-Python arithmetic,
+    tens of milliseconds that hold the GIL throughout (unlike hashlib, whose
+    C code may let other threads run).
     """
-    import hashlib
     import os
 
     if work == "sleep":
         time.sleep(0.05)
     elif work == "cpu":
-        digest = b"omq"
-        for _ in range(20_000):
-            digest = hashlib.sha256(digest).digest()
+        total = 0
+        for i in range(3_000_000):
+            total += i * i
     elif work != "noop":
         raise ValueError(f"unknown work {work!r}; one of {', '.join(BENCH_WORK)}")
     return os.getpid()

@@ -91,6 +91,14 @@ BLOCKING_SAMPLES = PREFIX + "demo:blocking:samples"
 #: Most samples ``BLOCKING_SAMPLES`` keeps.
 BLOCKING_SAMPLES_MAX = 300
 
+#: Hash of the blocking demo's gunicorn workers: pid -> JSON ``{state: idle | busy
+#: | timeout, info, since, timeout}``, written by its hooks (demo/runtime/gunicorn_conf.py).
+BLOCKING_GUNICORN = PREFIX + "demo:blocking:gunicorn"
+
+#: Sorted set of requests the blocking demo has sent to gunicorn and not yet
+#: heard back from (score: when the entry is stale): the requests in flight.
+BLOCKING_INFLIGHT = PREFIX + "demo:blocking:inflight"
+
 #: Queue the processes-vs-threads runs use, with their own short-lived workers.
 BENCH_QUEUE = "bench"
 

@@ -24,18 +24,20 @@ def open_demo(page, server, name, presenter=False, query=""):
     return page
 
 
-def test_blocking_inline_waits_in_line_and_times_out_while_background_answers_at_once(new_page, serve):
+def test_blocking_inline_waits_in_gunicorns_backlog_and_times_out_while_background_answers_at_once(
+        new_page, serve):
     server = serve(workers=1, env={"DEMO_REQUEST_TIMEOUT": "3"})
     page = open_demo(new_page(), server, "blocking", query="?embed=1")
     expect(page.locator(".topbar")).to_have_count(0)  # embedded in the deck: no top bar
+    expect(page.locator("#slots .slot")).to_have_count(2, timeout=WAIT)  # gunicorn's two workers
     page.fill("#seconds", "2")
     for _ in range(3):
         page.click("#run-inline")
     expect(page.locator("#slots .slot.busy")).to_have_count(2, timeout=WAIT)
-    expect(page.locator("#line")).to_have_text("1 waiting in line", timeout=WAIT)
+    expect(page.locator("#line")).to_have_text("1 waiting in the backlog", timeout=WAIT)
     late = page.locator('#mine .job[data-status="failed"]')
     expect(late).to_have_count(1, timeout=WAIT)
-    expect(late).to_contain_text("504 Gateway Timeout: no response within 3 s")
+    expect(late).to_contain_text("504 Gateway Timeout: no answer within 3 s")
     expect(page.locator('#mine .job[data-status="finished"]')).to_have_count(2, timeout=WAIT)
     expect(page.locator("#stats .stat.late")).to_have_text("1timed out")  # a big number, then its name
 
@@ -44,6 +46,7 @@ def test_blocking_inline_waits_in_line_and_times_out_while_background_answers_at
     expect(card.locator(".label")).to_have_text(re.compile(r"background, answered in \d+ ms"), timeout=WAIT)
     expect(card).to_contain_text("report ready after 2 s", timeout=WAIT)
     expect(page.locator("#chart canvas")).to_have_count(1)
+    expect(page.locator("#line")).to_have_text("0 waiting in the backlog", timeout=WAIT)
     assert page.script_errors == []
 
 
@@ -131,18 +134,25 @@ def test_workers_runs_side_by_side_and_the_presenter_scales(new_page, serve):
     page.fill("#batch", "10")
     page.click("#run")
     legs = page.locator("#results .leg")
-    expect(legs).to_have_count(3, timeout=WAIT)
-    expect(page.locator('#results .leg[data-state="done"]')).to_have_count(3, timeout=60_000)
-    for n in range(3):
+    expect(legs).to_have_count(4, timeout=WAIT)
+    expect(page.locator('#results .leg[data-state="done"]')).to_have_count(4, timeout=90_000)
+    for n in range(4):
         expect(legs.nth(n).locator(".rate")).to_have_text(re.compile(r"^\d+(\.\d)? jobs/s$"))
+    # Each column says what it is, as the speaker says it; the pids wait behind "details".
+    expect(legs.locator(".label")).to_have_text(["A: one forking worker", "B: one simple worker",
+                                                 "C: 4 forking workers", "D: 16 threads in one process"])
     expect(legs.nth(0)).to_contain_text("10 processes ran them")
     expect(legs.nth(1)).to_contain_text("1 process ran them")
+    expect(legs.nth(3)).to_contain_text("1 process ran them")
+    expect(legs.nth(3).locator("details span")).not_to_be_visible()
     # The audience saw the same run, pushed live.
-    expect(audience.locator('#results .leg[data-state="done"]')).to_have_count(3, timeout=WAIT)
+    expect(audience.locator('#results .leg[data-state="done"]')).to_have_count(4, timeout=WAIT)
+    expect(audience.locator("#workers")).not_to_be_visible()  # worker names and pids: behind "details"
 
     page.fill("#scale-count", "2")
     page.click("#scale")
     expect(page.locator("#scale-message")).to_have_text("serve will keep 2 fork workers")
+    page.click("#worker-details summary")
     expect(page.locator('#workers tr[data-worker^="omq.fork."]')).to_have_count(2, timeout=WAIT)
     assert page.script_errors == [] and audience.script_errors == []
 

@@ -1,18 +1,19 @@
 """Processes vs threads: run one batch on dedicated workers and measure it.
 
 A run compares legs side by side (say: one forking worker, one simple worker,
-three forking workers) on the same batch of ``jobs.bench(work)`` jobs. Each
-leg, in turn:
+four forking workers, sixteen threads in one process) on the same batch of
+``jobs.bench(work)`` jobs. Each leg, in turn:
 
-1. starts its workers (``python -m demo worker --kind K --queues bench``) and
-   waits until every one has registered with RQ, so no leg is timed while
-   Python starts up;
+1. starts its workers (``python -m demo worker --kind K --queues bench``; for
+   threads one process with ``--threads N``) and waits until every one has
+   registered with RQ, so no leg is timed while Python starts up;
 2. enqueues the batch in one pipeline and waits for every job to end;
 3. warm-stops its workers and measures, from RQ's own ``started_at`` and
    ``ended_at`` of the batch's jobs: jobs per second = jobs / (last end -
    first start). The pids that ran the jobs come from the workers'
    ``started`` events: one per job on a forking worker, one per worker on a
-   simple one.
+   simple one, one for all the threads. Each worker process's memory (RSS)
+   is read from /proc before it stops.
 
 Nothing is estimated or hard-coded. One run at a time (``keys.BENCH_LOCK``).
 """
@@ -58,8 +59,9 @@ def leg_timeout(batch):
 class Run:
     """One run: its legs, executed in order by ``execute()`` (a background task)."""
 
-    def __init__(self, redis_url, batch, work, legs, log_dir, push=lambda run: None):
+    def __init__(self, redis_url, batch, work, legs, log_dir, push=lambda run: None, queue=keys.BENCH_QUEUE):
         self.redis_url, self.batch, self.work, self.log_dir, self.push = redis_url, batch, work, Path(log_dir), push
+        self.queue = queue
         self.id = uuid.uuid4().hex[:8]
         self.legs = [{"kind": leg["kind"], "workers": leg["workers"], "state": "waiting", "done": 0}
                      for leg in legs]
@@ -104,27 +106,34 @@ class Run:
     # -- one leg -------------------------------------------------------------------
 
     def _leg(self, leg):
-        queue = Queue(keys.BENCH_QUEUE, connection=self.connection)
+        queue = Queue(self.queue, connection=self.connection)
         queue.empty()  # leftovers of an interrupted run must not be timed
         leg["state"] = "starting workers"
         self.push(self.as_dict())
-        names = [f"omq.bench.{leg['kind']}.{n + 1}.{self.id}" for n in range(leg["workers"])]
-        processes = [self._spawn(leg["kind"], name) for name in names]
+        if leg["kind"] == "threads":
+            base = f"omq.bench.threads.{self.id}"
+            names = [f"{base}.{n + 1}" for n in range(leg["workers"])]
+            processes = [self._spawn("threads", base, threads=leg["workers"])]
+        else:
+            names = [f"omq.bench.{leg['kind']}.{n + 1}.{self.id}" for n in range(leg["workers"])]
+            processes = [self._spawn(leg["kind"], name) for name in names]
         try:
             self._wait_registered(names, processes)
             first_event = events.last_id(self.connection)
             leg["state"] = "running"
             ids = self._enqueue(queue)
             self._wait_done(leg, ids)
+            memory = sum(_rss_mb(p.pid) for p in processes)
         finally:
             _stop(processes)
-        leg.update(measure(self.connection, ids, first_event), state="done")
+        leg.update(measure(self.connection, ids, first_event), memory_mb=round(memory, 1), state="done")
         self.push(self.as_dict())
 
-    def _spawn(self, kind, name):
+    def _spawn(self, kind, name, threads=None):
         self.log_dir.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "demo", "worker", "--redis-url", self.redis_url, "--kind", kind,
-                "--queues", keys.BENCH_QUEUE, "--name", name, "--parent-pid", str(os.getpid())]
+                "--queues", self.queue, "--name", name, "--parent-pid", str(os.getpid()),
+                *(["--threads", str(threads)] if threads else [])]
         with open(self.log_dir / "bench.log", "ab") as out:
             return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)
@@ -187,6 +196,17 @@ def measure(connection, ids, first_event):
         "workers_used": len({e.get("worker") for e in started}),
         "pids": sorted({int(e["pid"]) for e in started if e.get("pid", "").isdigit()})[:12],
     }
+
+
+def _rss_mb(pid):
+    """Resident memory of process ``pid`` in MB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _stop(processes, timeout=10.0):

@@ -34,7 +34,6 @@ DEMOS = (
 #: Numeric settings: name -> (type, lowest allowed, highest allowed).
 NUMERIC = {
     "DEMO_REQUEST_TIMEOUT": (float, 0.5, 600),
-    "DEMO_INLINE_POOL": (int, 1, 64),
     "DEMO_INLINE_MAX_WAITING": (int, 0, 10_000),
     "DEMO_TASK_MAX_SECONDS": (float, 0.5, 600),
     "DEMO_WAIT_MAX": (float, 0.5, 600),

@@ -21,6 +21,9 @@ class ActionError(ValueError):
 #: Most workers ``scale`` may ask ``serve`` for.
 MAX_WORKERS = 8
 
+#: Most jobs one ``burst`` enqueues, and how long each may wait (seconds).
+MAX_BURST, BURST_SECONDS = 50, (1.0, 4.0)
+
 
 def _job(connection, data):
     job_id = data.get("job")
@@ -127,7 +130,25 @@ def requeue_failed(connection, data, queue_names):
     return {"ok": True, "queue": name, "requeued": moved, "left": left}
 
 
-OPERATIONS = {f.__name__: f for f in (requeue, cancel, delete, empty, pause, resume, scale, requeue_failed)}
+def burst(connection, data, queue_names):
+    """Enqueue ``count`` jobs of 1 to 4 seconds on a queue: the dashboard slide's choreography."""
+    import random
+
+    from .. import jobs
+    from .enqueue import enqueue
+
+    name = _queue(data, queue_names)
+    count = data.get("count", 10)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_BURST:
+        raise ActionError(f"give 'count' as a whole number from 1 to {MAX_BURST}")
+    low, high = BURST_SECONDS
+    ids = [enqueue(connection, jobs.wait, round(random.uniform(low, high), 1), queue=name,
+                   meta={"nick": "presenter"}).id for _ in range(count)]
+    return {"ok": True, "queue": name, "jobs": ids}
+
+
+OPERATIONS = {f.__name__: f for f in (requeue, cancel, delete, empty, pause, resume, scale, burst,
+                                      requeue_failed)}
 
 
 def perform(connection, data, queue_names):

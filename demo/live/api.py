@@ -67,10 +67,12 @@ def job_action(job_id, op):
 @bp.post("/api/queues/<name>/<op>")
 @presenter_required
 def queue_action(name, op):
-    """Presenter: empty, pause or resume a queue."""
-    if op not in ("empty", "pause", "resume"):
-        return jsonify(error=f"unknown queue action {op!r}: empty, pause or resume"), 404
-    return _act({"op": op, "queue": name})
+    """Presenter: empty, pause or resume a queue, or enqueue a burst of jobs on it."""
+    if op not in ("empty", "pause", "resume", "burst"):
+        return jsonify(error=f"unknown queue action {op!r}: empty, pause, resume or burst"), 404
+    data = request.get_json(silent=True) if op == "burst" else None
+    count = data.get("count", 10) if isinstance(data, dict) else 10
+    return _act({"op": op, "queue": name, **({"count": count} if op == "burst" else {})})
 
 
 @bp.post("/api/workers")

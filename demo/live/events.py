@@ -36,6 +36,7 @@ TYPES = (
     "paused",     # our workers skip the queue
     "resumed",    # our workers take from the queue again
     "mail",       # the embedded SMTP sink received a mail (``mail``: its id; no job)
+    "web",        # a worker of the blocking demo's gunicorn: ``pid``, ``state`` (no job)
 )
 
 #: Longest text kept in an event field (results and tracebacks are cut).

@@ -112,7 +112,7 @@ class LiveNamespace(Namespace):
             return _error("Redis is unavailable")
 
     def on_action(self, data=None):
-        """A presenter action: requeue, cancel, delete, empty, pause, resume, scale, requeue_failed."""
+        """A presenter action: requeue, cancel, delete, empty, pause, resume, scale, burst, requeue_failed."""
         if not is_presenter():
             current_app.logger.warning("refused live action from audience socket %s", request.sid)
             return _error("presenter only: the audience view is read-only")

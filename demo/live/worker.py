@@ -22,11 +22,13 @@ import ctypes
 import logging
 import os
 import signal
+import threading
 import time
 
 import redis
 from rq import Queue
 from rq.exceptions import DequeueTimeout
+from rq.timeouts import TimerDeathPenalty
 from rq.worker import SimpleWorker, Worker
 
 from .. import keys
@@ -247,6 +249,54 @@ class LiveSimpleWorker(LiveMixin, SimpleWorker):
     """RQ's worker that runs every job in its own process (no fork) with events."""
 
     queue_class = PausableQueue
+
+
+class LiveThreadWorker(LiveSimpleWorker):
+    """A simple worker meant to share its process with others, each on its own thread.
+
+    N of them in one process is Sidekiq's model: one process, N threads,
+    each taking the next job. RQ has no thread pool of its own, so each
+    thread runs one of RQ's SimpleWorkers with two changes: the timeout is a
+    timer (SIGALRM reaches only the main thread) and signals are left to the
+    main thread (``run_threads``), which stops every worker warm.
+    """
+
+    death_penalty_class = TimerDeathPenalty
+
+    #: Seconds a waiting thread blocks on Redis before it looks for a stop request.
+    STOP_CHECK = 1
+
+    def _install_signal_handlers(self):
+        """Signals belong to the main thread; ``run_threads`` stops us."""
+
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        if timeout is None:  # burst: never blocks
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        while not self._stop_requested:
+            result = super().dequeue_job_and_maintain_ttl(self.STOP_CHECK, max_idle_time=self.STOP_CHECK)
+            if result is not None:
+                return result
+        return None
+
+
+def run_threads(count, queues, make_connection, name, burst=False):
+    """Run ``count`` LiveThreadWorkers (``name.1`` ... ``name.N``) in this process until SIGTERM/SIGINT."""
+    workers = [LiveThreadWorker(queues, connection=make_connection(), name=f"{name}.{n}") for n in range(1, count + 1)]
+    threads = [threading.Thread(target=w.work, kwargs={"burst": burst, "logging_level": "INFO"}, name=w.name)
+               for w in workers]
+
+    def stop(signum, frame):
+        for worker in workers:
+            worker._stop_requested = True  # warm: each finishes its job, then leaves
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.5)
+    return workers
 
 
 WORKER_CLASSES = {"fork": LiveWorker, "simple": LiveSimpleWorker}

@@ -166,6 +166,32 @@ def _print_links(args, token):
               f'make demo ARGS="--host 0.0.0.0"', flush=True)
 
 
+# --- the blocking demo's gunicorn and the talk profile (issue 12) ----------------
+
+
+def _add_blocking_gunicorn(supervisor, app, url):
+    """The blocking demo's gunicorn: the slides' app.py and gunicorn.conf.py, supervised."""
+    from ..db import free_port
+    from . import gunicorn_conf
+    from .supervisor import Child
+
+    port = free_port()
+    timeout = app.config.get("DEMO_GUNICORN_TIMEOUT")
+    supervisor.add(Child("gunicorn", gunicorn_conf.command(port, timeout), env={"REDIS_URL": url, "OMQ_PARENT_PID": str(os.getpid())}))
+    app.config["DEMO_GUNICORN_URL"] = f"http://127.0.0.1:{port}"
+    print(f"Blocking:  gunicorn (slides/code/app.py, 2 sync workers, timeout "
+          f"{int(timeout) if timeout else 'from gunicorn.conf.py'}) on {app.config['DEMO_GUNICORN_URL']}", flush=True)
+
+
+def _talk_profile(args):
+    """``--talk``: the talk's short timeouts (config.TALK_PROFILE), unless the environment sets them."""
+    from ..config import TALK_PROFILE
+
+    if not getattr(args, "talk", False):
+        return {}
+    return {name: value for name, value in TALK_PROFILE.items() if name not in os.environ}
+
+
 def _run(args, url, instance):
     from .. import create_app
     from ..extensions import socketio
@@ -178,7 +204,8 @@ def _run(args, url, instance):
         async_mode = "threading"
     smtp_url, sink_port = _smtp_url()
     app = create_app({"REDIS_URL": url, "SOCKETIO_ASYNC_MODE": async_mode, "SMTP_URL": smtp_url,
-                      "DEMO_SMTP_SINK": sink_port is not None, **_presenter_secrets(args, instance)})
+                      "DEMO_SMTP_SINK": sink_port is not None, **_presenter_secrets(args, instance),
+                      **_talk_profile(args)})
     if args.host in ("0.0.0.0", "::") and not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = public_base(args.host, args.port)  # /join shows the LAN address
     supervisor = Supervisor(url, app.config["QUEUE_NAMES"], instance / "logs")
@@ -187,6 +214,7 @@ def _run(args, url, instance):
         for _ in range(args.workers):
             supervisor.add_worker("fork")
         _add_services(supervisor, url, sink_port, app.config["DEMO_TICK_INTERVAL"])
+        _add_blocking_gunicorn(supervisor, app, url)
 
         def supervise():
             while not supervisor.stopping:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from redis import Redis
 from rq import Queue, Retry
 
-from tasks import count_words
+from tasks import count_words, flaky
 
 
 def enqueue_examples(redis_url):
@@ -16,7 +16,7 @@ def enqueue_examples(redis_url):
     print(job.id, job.get_status())        # ... queued
     # endregion
     # region retry
-    retried = queue.enqueue(count_words, "try again", retry=Retry(max=3, interval=[2, 4, 8]))
+    retried = queue.enqueue(flaky, 2, retry=Retry(max=3, interval=[2, 4, 8]))
     # endregion
     # region schedule
     later = queue.enqueue_in(timedelta(seconds=30), count_words, "in thirty seconds")

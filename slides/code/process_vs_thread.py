@@ -7,23 +7,27 @@ import threading
 counter = {"value": 0}
 
 
-def bump():
+def bump(report=None):
     counter["value"] += 1
+    if report is not None:
+        report.send(counter["value"])           # tell the parent what the child saw
 
 
 def in_a_thread():
     t = threading.Thread(target=bump)
     t.start(); t.join()
-    return counter["value"]        # 1: the thread changed *our* memory
+    return counter["value"]                     # the thread changed *our* memory
 
 
 def in_a_process():
-    p = multiprocessing.get_context("fork").Process(target=bump)
+    ours, theirs = multiprocessing.Pipe()
+    p = multiprocessing.get_context("fork").Process(target=bump, args=(theirs,))
     p.start(); p.join()
-    return counter["value"]        # unchanged: the child bumped its own copy
+    return ours.recv(), counter["value"]        # the child bumped its own copy
 # endregion
 
 
 if __name__ == "__main__":
-    print("after a thread:", in_a_thread())
-    print("after a process:", in_a_process())
+    print("after a thread, we read", in_a_thread())
+    child, parent = in_a_process()
+    print("after a process, the child read", child, "and we still read", parent)

@@ -3,6 +3,7 @@
 from flask import Flask, redirect, request, url_for
 from redis import Redis
 from rq import Queue
+from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from tasks import highlight
@@ -27,7 +28,10 @@ def create_snippet():
 # region show
 @app.get("/snippets/<job_id>")
 def show_snippet(job_id):
-    job = Job.fetch(job_id, connection=redis())
+    try:
+        job = Job.fetch(job_id, connection=redis())
+    except NoSuchJobError:           # gone after its result_ttl (500 s by default)
+        return "This snippet has expired.", 404
     status = job.get_status()
     if status == JobStatus.FINISHED:
         return f"<pre>{job.return_value()}</pre>"

@@ -9,9 +9,9 @@ from pygments.lexers import get_lexer_by_name
 
 
 # region count_words
-def count_words(text):
-    """A slow job: pretend counting words takes a while."""
-    time.sleep(0.1)
+def count_words(text, seconds=0.1):
+    """A slow job: pretend counting words takes ``seconds``."""
+    time.sleep(seconds)
     return len(text.split())
 # endregion
 

@@ -45,7 +45,8 @@ Controls.prototype.renderQueues = function (sections) {
     self.toggles[queue] = toggle;
     var requeue = self.requeueAll(queue, report);
     self.requeues[queue] = requeue;
-    box.append(toggle,
+    box.append(self.button("+ 10 jobs", "burst", { queue: queue, count: 10 }, report),
+               toggle,
                self.button("Empty", "empty", { queue: queue }, report, "Remove every queued job from " + queue + "?"),
                requeue);
   });

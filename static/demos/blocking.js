@@ -4,7 +4,9 @@
   var h = OMQ.h;
   var root = OMQ.root;
   var timeout = parseFloat(root.dataset.timeout);
-  var poolSize = parseInt(root.dataset.pool, 10);
+  var workers = {};   // gunicorn's workers by pid: {state, info}
+  var inflight = 0;   // requests the proxy sent to gunicorn and has not heard back from
+  var lineTimer = null;
   var message = document.getElementById("message");
   var mine = document.getElementById("mine");
   var seconds = document.getElementById("seconds");
@@ -20,14 +22,42 @@
     }
   });
 
-  // -- the pool -----------------------------------------------------------------
+  // -- gunicorn's workers and its backlog -------------------------------------------
+
+  function showWorkers() {
+    var slots = OMQ.clear(document.getElementById("slots"));
+    var pids = Object.keys(workers).sort();
+    pids.forEach(function (pid) {
+      var w = workers[pid];
+      slots.appendChild(h("span", { class: "slot-box" },
+        h("span", { class: "slot " + w.state, title: "worker pid " + pid + ": " + (w.state === "busy" ? w.info : w.state) }),
+        h("small", { class: "muted", text: String(pid) })));
+    });
+    // A request is "waiting" once the proxy sent it and no worker has it yet; the two
+    // facts arrive by different paths, so the count settles for a moment before it shows.
+    clearTimeout(lineTimer);
+    lineTimer = setTimeout(function () {
+      var busy = pids.filter(function (pid) { return workers[pid].state === "busy"; }).length;
+      document.getElementById("line").textContent = Math.max(0, inflight - busy) + " waiting in the backlog";
+    }, 150);
+  }
 
   function showPool(pool) {
-    var slots = OMQ.clear(document.getElementById("slots"));
-    for (var i = 0; i < (pool.size || poolSize); i++) {
-      slots.appendChild(h("span", { class: "slot" + (i < pool.busy ? " busy" : ""), title: i < pool.busy ? "busy" : "free" }));
+    workers = {};
+    (pool.workers || []).forEach(function (w) { workers[w.pid] = { state: w.state, info: w.info }; });
+    inflight = pool.inflight || 0;
+    showWorkers();
+  }
+
+  function webEvent(e) {
+    if (e.state === "start") { workers = {}; }
+    else if (e.state === "exit") { delete workers[e.pid]; }
+    else { workers[e.pid] = { state: e.state, info: e.info || "" }; }
+    if (e.state === "timeout") {
+      OMQ.say(document.getElementById("gunicorn-log"), "gunicorn: " + e.info +
+        ". It killed the worker; a new one takes its place.", "info");
     }
-    document.getElementById("line").textContent = pool.waiting + " waiting in line";
+    showWorkers();
   }
 
   // -- the chart ------------------------------------------------------------------
@@ -141,7 +171,7 @@
       entry.dataset.status = r.ok ? "finished" : "failed";
       entry.querySelector(".status").textContent = r.ok ? "answered" : "error " + r.status;
       detail.textContent = r.ok
-        ? "answered after " + OMQ.seconds(r.ms / 1000) + (waited > 0.05 ? " (" + OMQ.seconds(waited) + " of it waiting for a free worker)" : "")
+        ? "answered after " + OMQ.seconds(r.ms / 1000) + (waited > 0.25 ? " (" + OMQ.seconds(waited) + " of it waiting for a free worker)" : "")
         : r.data.error || "failed";
       if (!r.ok) OMQ.say(message, r.data.error);
     });
@@ -170,7 +200,6 @@
     });
   }
 
-  showPool({ size: poolSize, busy: 0, waiting: 0 });
   chart = makeChart();
   update();
   if (window.ResizeObserver) new ResizeObserver(fit).observe(document.getElementById("chart").parentNode);
@@ -178,7 +207,10 @@
   OMQCharts.onTheme(rebuild);
   OMQ.live({
     connect: function () { return Promise.all([load(), jobs.restore("blocking")]); },
-    event: function (e) { jobs.event(e); },
+    event: function (e) {
+      if (e.type === "web") webEvent(e);
+      else jobs.event(e);
+    },
     demo: function (p) {
       if (p.demo !== "blocking") return;
       if (p.pool) showPool(p.pool);

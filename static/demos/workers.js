@@ -5,8 +5,15 @@
   var WORK = { noop: "jobs that do nothing", sleep: "jobs that sleep 50 ms", cpu: "CPU-bound jobs" };
   var current = null;
 
-  function legName(leg) {
-    return (leg.kind === "fork" ? "forking" : "simple") + " × " + leg.workers;
+  var LETTERS = "ABCD";
+
+  /* A column's label, said the way the speaker says it: "C: 4 forking workers". */
+  function legName(leg, index) {
+    var n = leg.workers, label;
+    if (leg.kind === "threads") label = n + (n === 1 ? " thread" : " threads") + " in one process";
+    else if (n === 1) label = "one " + (leg.kind === "fork" ? "forking" : "simple") + " worker";
+    else label = n + (leg.kind === "fork" ? " forking" : " simple") + " workers";
+    return (index != null ? LETTERS[index] + ": " : "") + label;
   }
 
   function liveRate(leg) {
@@ -16,35 +23,38 @@
   function showRun(run) {
     current = run;
     var title = document.getElementById("run-title");
-    title.textContent = "Run " + run.id + ": " + run.batch + " " + WORK[run.work] + " · " + run.state +
+    title.textContent = run.batch + " " + WORK[run.work] + " · " + run.state +
       (run.error ? " (" + run.error + ")" : "");
     var results = OMQ.clear(document.getElementById("results"));
     var best = Math.max.apply(null, run.legs.map(function (l) { return l.jobs_per_second || liveRate(l) || 0; }).concat([1]));
-    run.legs.forEach(function (leg) {
+    run.legs.forEach(function (leg, index) {
       var measured = leg.jobs_per_second;
       var rate = measured != null ? measured : liveRate(leg);
       var bar = h("span");
       bar.style.width = Math.round(100 * (rate || 0) / best) + "%";
       var facts = leg.state === "done"
         ? leg.finished + " jobs in " + OMQ.seconds(leg.seconds) + " · " + leg.processes +
-          (leg.processes === 1 ? " process" : " processes") + " ran them (" + (leg.pids || []).slice(0, 4).join(", ") +
-          (leg.processes > 4 ? ", …" : "") + ") · " + leg.workers_used + " of " + leg.workers + (leg.workers === 1 ? " worker" : " workers") + " took jobs" +
+          (leg.processes === 1 ? " process" : " processes") + " ran them" +
+          (leg.memory_mb ? " · workers' memory " + Math.round(leg.memory_mb) + " MB" : "") +
           (leg.failed ? " · " + leg.failed + " failed" : "")
         : leg.state + (leg.done ? " · " + leg.done + " of " + run.batch + " done" : "");
       results.appendChild(h("div", { class: "leg", "data-kind": leg.kind, "data-state": leg.state },
-        h("div", { class: "label", text: legName(leg) }),
+        h("div", { class: "label", text: legName(leg, index) }),
         h("div", { class: "rate" }, rate != null ? rate.toFixed(rate < 10 ? 1 : 0) : "–",
           h("small", { text: measured != null ? " jobs/s" : (rate != null ? " jobs/s so far" : "") })),
         h("div", { class: "rbar" }, bar),
-        h("div", { class: "detail muted", text: facts })));
+        h("div", { class: "detail muted", text: facts }),
+        leg.state === "done" ? h("details", { class: "detail muted" }, h("summary", { text: "details" }),
+          h("span", { text: leg.workers_used + " of " + leg.workers + (leg.kind === "threads" ? " threads" : " workers") +
+            " took jobs · pids " + (leg.pids || []).slice(0, 6).join(", ") + (leg.processes > 6 ? ", …" : "") })) : null));
     });
   }
 
   function showHistory(runs) {
     var list = OMQ.clear(document.getElementById("history"));
     runs.forEach(function (run) {
-      var text = run.legs.map(function (l) {
-        return legName(l) + ": " + (l.jobs_per_second != null ? l.jobs_per_second + " jobs/s" : l.state);
+      var text = run.legs.map(function (l, i) {
+        return legName(l, i) + ": " + (l.jobs_per_second != null ? l.jobs_per_second + " jobs/s" : l.state);
       }).join(" · ");
       list.appendChild(h("li", { class: "job", "data-status": run.state === "done" ? "finished" : "failed" },
         h("div", { class: "top" }, h("span", { class: "label", text: run.batch + " " + WORK[run.work] }),
@@ -54,6 +64,8 @@
   }
 
   function showWorkers(workers) {
+    document.getElementById("worker-count").textContent = workers.length + " (" +
+      workers.filter(function (w) { return w.state === "busy"; }).length + " busy)";
     var body = OMQ.clear(document.getElementById("workers"));
     workers.forEach(function (w) {
       body.appendChild(h("tr", { "data-worker": w.name },
