@@ -5,11 +5,15 @@ complete build replaces the old one, so a failed build never leaves a broken
 site. Output is a pure function of the input: no timestamps, sorted keys.
 """
 
+import functools
 import json
 import os
 import shutil
 import tempfile
 from html import escape
+
+import rcssmin
+import rjsmin
 
 from .defaults import INJECT_MARKER, RUNTIME_DIR
 from .errors import SlideError
@@ -23,6 +27,8 @@ RUNTIME_SCRIPTS = ("deck.js",) + tuple(f"controllers/{name}.js" for name in CONT
 #: The runtime files copied into every site, from static/deck/ (theme.css, the
 #: design system's variables, is also what the demo server's pages load).
 RUNTIME_FILES = ("theme.css", "deck.css") + RUNTIME_SCRIPTS
+#: Minifiers for the shipped runtime (the sources in static/deck/ stay readable, with their comments).
+_MINIFY = {".js": rjsmin.jsmin, ".css": rcssmin.cssmin}
 #: The file every output directory has; an existing directory without it is never replaced.
 MARKER_FILE = "deck.json"
 
@@ -123,7 +129,7 @@ def write_site(out, meta, slides, media):
         for name in RUNTIME_FILES:
             target = os.path.join(tmp, RUNTIME_DIR, *name.split("/"))
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            shutil.copyfile(os.path.join(RUNTIME_SOURCE, *name.split("/")), target)
+            _write(target, shipped_runtime(name))
         for target in sorted(media):
             path = os.path.join(tmp, *target.split("/"))
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -133,6 +139,22 @@ def write_site(out, meta, slides, media):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def shipped_runtime(name):
+    """The text of runtime file ``name`` as a site ships it: minified, like reveal.js' dist."""
+    source = os.path.join(RUNTIME_SOURCE, *name.split("/"))
+    stat = os.stat(source)
+    return _minified(source, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _minified(source, _mtime_ns, _size):
+    # Keyed on mtime and size, so --watch picks up an edited runtime file and a
+    # rebuild of the slides alone costs no minifying.
+    with open(source, encoding="utf-8") as handle:
+        text = handle.read()
+    return _MINIFY[os.path.splitext(source)[1]](text).strip() + "\n"
 
 
 def _write(path, text):

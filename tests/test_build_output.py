@@ -166,3 +166,28 @@ def test_watch_does_not_rebuild_in_a_loop_when_the_output_is_inside_the_sources(
         time.sleep(1.0)  # a loop would have rebuilt several times by now
         assert [line for line in log if line.startswith("built ")] == [
             log[0], next(line for line in log if "rendered: 02-code.md)" in line)]
+
+
+def test_the_site_ships_the_runtime_minified_and_follows_an_edited_source(tmp_path, monkeypatch):
+    # A site ships every runtime file, smaller than its commented source and
+    # without the comments; the deck-opening browser tests run this shipped code.
+    import shutil
+    from pathlib import Path
+
+    from slidekit import site
+
+    build(str(DECKS / "basic"), str(tmp_path / "site"))
+    for name in site.RUNTIME_FILES:
+        source = (Path(site.RUNTIME_SOURCE) / name).read_text(encoding="utf-8")
+        shipped = (tmp_path / "site" / "deck" / name).read_text(encoding="utf-8")
+        assert "/*" in source and len(shipped) < len(source), name
+        assert "/*" not in shipped, name
+
+    # An edited runtime file (as under --watch) is minified afresh, not served from the cache.
+    runtime = tmp_path / "runtime"
+    shutil.copytree(site.RUNTIME_SOURCE, runtime)
+    monkeypatch.setattr(site, "RUNTIME_SOURCE", str(runtime))
+    boot = runtime / "boot.js"
+    boot.write_text(boot.read_text(encoding="utf-8") + "\nwindow.editedMarker = 'edited';\n", encoding="utf-8")
+    build(str(DECKS / "basic"), str(tmp_path / "site2"))
+    assert "editedMarker" in (tmp_path / "site2" / "deck" / "boot.js").read_text(encoding="utf-8")
