@@ -93,6 +93,60 @@ DEFAULTS = {
     # Base URL the audience types or scans (/join): None uses the request's
     # host; ``serve --host 0.0.0.0`` sets the machine's LAN address.
     "PUBLIC_URL": None,
+    # --- security (demo/security.py, demo/live/guard.py) ---------------------
+    # Socket.IO events one connection may send per second, and in a burst; a
+    # page sends a few (hello, a job's detail); the presenter gets ten times
+    # as many (holding an arrow key sends ~30 moves a second).
+    "SOCKET_EVENT_RATE": 5,
+    "SOCKET_EVENT_BURST": 20,
+    # Events over the limit a connection may send (one forgiven per second)
+    # before it is disconnected as a flood.
+    "SOCKET_FLOOD_STRIKES": 50,
+    # Most events a reconnecting dashboard gets replayed; further behind, a
+    # snapshot (about as large as 500 events) is sent instead.
+    "HELLO_REPLAY_MAX": 500,
+    # Fair shares of DEMO_AUDIENCE_CAP: the most open jobs one visitor (cookie)
+    # and one IP address may hold, as fractions of the cap (at least 1 job).
+    # A fresh cookie per request still meets the address's share; an address
+    # gets more than a visitor so that a few phones on one hotspot fit. When
+    # the whole room reaches the server through one NAT address (a server on
+    # the internet), raise DEMO_SHARE_ADDRESS to 1.
+    "DEMO_SHARE_VISITOR": 0.1,
+    "DEMO_SHARE_ADDRESS": 0.2,
+    # Furthest ahead the audience may schedule a job (seconds): it holds a
+    # place under the cap until it runs. The presenter has DEMO_SCHEDULE_MAX.
+    "DEMO_AUDIENCE_SCHEDULE_MAX": 300,
+    # Reverse proxies in front of the server whose X-Forwarded-For and
+    # -Proto are trusted (0: none; nginx in front: 1). Per-address limits
+    # need the client's address, not the proxy's.
+    "TRUSTED_PROXIES": 0,
+    # --- the Redis console (demo/console/) -----------------------------------
+    # The sandbox redis-server visitors' commands run on, with its admin
+    # password in the URL. ``serve`` starts one; without it the console says so.
+    "CONSOLE_SANDBOX_URL": None,
+    # The sandbox's memory ceiling (noeviction: past it writes fail, clearly,
+    # and nothing a visitor stored vanishes). 1000 visitors at their quota fit.
+    "CONSOLE_SANDBOX_MAXMEMORY": "96mb",
+    # Per visitor: at most this many keys, using at most this many bytes (as
+    # MEMORY USAGE counts them), so one phone cannot fill the sandbox.
+    "CONSOLE_KEYS_MAX": 50,
+    "CONSOLE_BYTES_MAX": 65536,
+    # Longest command line (bytes of UTF-8) and longest key name a visitor may type.
+    "CONSOLE_LINE_MAX": 1024,
+    "CONSOLE_KEY_MAX": 200,
+    # A visitor's keys and ACL user go after this many seconds without a command.
+    "CONSOLE_IDLE_SECONDS": 3600,
+    # Per visitor: at most CONSOLE_RATE_LIMIT commands per CONSOLE_RATE_WINDOW
+    # seconds (a person types one every few seconds; tap-to-run is faster), and
+    # a looser ceiling per address (phones at a venue share one).
+    "CONSOLE_RATE_LIMIT": 30,
+    "CONSOLE_RATE_WINDOW": 10,
+    "CONSOLE_RATE_LIMIT_PER_IP": 600,
+    # Seconds between two sweeps of idle visitors (one process per deployment does it).
+    "CONSOLE_SWEEP_INTERVAL": 60,
+    # QUEUE mode: most keys KEYS lists and most items LRANGE or ZRANGE return,
+    # so a look at a long queue stays a small read of the real Redis.
+    "CONSOLE_QUEUE_ITEMS_MAX": 100,
     # --- the presenter and the phone remote (issue 10, demo/talk/) ---------------
     # Seconds a driver may be away (no socket: a locked phone, a reload) before
     # any presenter session may take the seat without asking; a new sign-in
@@ -114,7 +168,9 @@ TALK_PROFILE = {"DEMO_GUNICORN_TIMEOUT": 8, "DEMO_REQUEST_TIMEOUT": 10}
 
 _NUMERIC = {"REDIS_MAX_CONNECTIONS": int, "REDIS_POOL_WAIT": float, "DASHBOARD_LANE_LIMIT": int,
             "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float,
-            "REDIS_SOCKET_TIMEOUT": float, "REDIS_HEALTH_TIMEOUT": float}
+            "REDIS_SOCKET_TIMEOUT": float, "REDIS_HEALTH_TIMEOUT": float,
+            "SOCKET_EVENT_RATE": float, "SOCKET_EVENT_BURST": int, "SOCKET_FLOOD_STRIKES": int,
+            "HELLO_REPLAY_MAX": int, "TRUSTED_PROXIES": int}
 _BOOLEAN = {"START_WATCHER"}
 # issue 10: the presenter's seat and the phone remote
 _NUMERIC.update(DECK_SEAT_GRACE=float, DECK_PRESENCE_TTL=float, DEMO_REMOTE_CODE_TTL=int)
@@ -134,6 +190,18 @@ def from_env(environ=None):
             value = value.lower() not in ("0", "false", "no", "")
         config[name] = value
     return config
+
+
+def check_numbers(config, table):
+    """Coerce ``table``'s settings (``name -> (type, lowest, highest)``) in ``config``; ValueError, said plainly."""
+    for name, (kind, low, high) in table.items():
+        try:
+            value = kind(config[name])
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a number, not {config[name]!r}") from None
+        if not low <= value <= high:
+            raise ValueError(f"{name} must be from {low} to {high}, not {value}")
+        config[name] = value
 
 
 def fill_secrets(config):

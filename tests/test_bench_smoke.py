@@ -57,3 +57,13 @@ def test_render_bench():
 def test_common_prints_the_machine():
     line = _last_line("bench/common.py")
     assert re.fullmatch(r"cpus=\d+ python=\S+ redis_py=\S+ load1=[\d.]+", line), line
+
+
+def test_console_bench():
+    line = _last_line("bench/console.py", "--visitors", "5", "--seconds", "2", "--think", "0.2", "--cli-commands", "20",
+                      "--target-p99-ms", "100000")
+    figures = _figures(line, ["visitors", "ours_cps", "redis_cli_cps", "p99_ms", "p50_ms", "p90_ms", "flat_p99_ms",
+                              "server_cpu_ms_per_command", "load1", "errors"])
+    assert figures["visitors"] == 5 and figures["errors"] == 0
+    assert figures["ours_cps"] > 0 and figures["redis_cli_cps"] > 0
+    assert 0 < figures["p50_ms"] <= figures["p99_ms"]

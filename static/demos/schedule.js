@@ -41,10 +41,10 @@
     var next = document.getElementById("cron-next");
     // The scheduler's name and pid are for the curious: folded under "details".
     document.getElementById("cron-ids").hidden = !state.scheduler;
-    if (state.scheduler) {
+    if (state.found) {
       summary.textContent = "rq's cron scheduler enqueues a tick every " + state.interval + " s on default" +
         (state.running ? "." : ", but it has not been heard from lately.");
-      document.getElementById("cron-who").textContent = "CronScheduler " + state.scheduler + ", pid " + state.pid;
+      if (state.scheduler) document.getElementById("cron-who").textContent = "CronScheduler " + state.scheduler + ", pid " + state.pid;
     } else {
       summary.textContent = "No cron scheduler is running (serve starts one).";
     }
