@@ -67,3 +67,10 @@ bench: setup
 
 clean:
 	rm -rf site instance .pytest_cache
+
+# --- issue 11 (projector): pictures of everything the projector shows -------
+# The deck's overview, every widget slide and the dashboard in each theme, into
+# site/screenshots/ (open index.html there); not part of `make test`.
+.PHONY: screenshots
+screenshots: setup chromium slides
+	$(PY) tools/screenshots.py --out site/screenshots

@@ -247,3 +247,30 @@ SCALER_LOCK = PREFIX + "scaler:lock"
 #: Lock held by the one cron process that enqueues the recurring jobs, so
 #: several ``serve`` processes on one Redis tick once per interval.
 CRON_LOCK = PREFIX + "cron:lock"
+
+# --- issue 11: what the projector shows (demo/live/format.py, the dashboard) --
+
+#: Hash of the dashboard's running totals, Sidekiq's ``stat:processed`` and
+#: ``stat:failed``: ``processed`` (runs that ended) and ``failed`` (runs that
+#: raised), written with the events that cause them (``events.publish``).
+STATS = PREFIX + "stats"
+
+#: Set of the ids of jobs waiting for a retry (in a scheduled registry after a
+#: failed attempt), so the dashboard can tell retries from scheduled jobs.
+RETRYING = PREFIX + "retrying"
+
+#: List of one job's runs that ended, oldest first (JSON ``{at, ok, info}``):
+#: ``omq:attempts:<job id>``, written with the event of each run's end.
+ATTEMPTS = PREFIX + "attempts:{0}"
+
+#: Most runs ``ATTEMPTS`` keeps per job, and seconds it lives after the last one.
+ATTEMPTS_MAX = 10
+ATTEMPTS_TTL = 24 * 3600
+
+#: Job meta field naming the schedule of a recurring job (the cron tick), so
+#: dashboards fold its many runs into one line.
+RECURRING_META = "omq_recurring"
+
+#: Client -> server on ``LIVE_NAMESPACE``: one page of a lane
+#: ``{queue, lane, page, filter}`` (acked with the cards and the total).
+LANE_EVENT = "lane"

@@ -5,6 +5,9 @@ from pathlib import Path
 from flask import (Blueprint, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
 
+from slidekit.defaults import THEMES
+
+from .demos.audience import AUDIENCE_QUEUE
 from .security import local_path
 from .talk.follow import deck_outline
 from .talk.pages import live_deck_page
@@ -18,6 +21,13 @@ VENDOR_FILES = {
     "uPlot.iife.min.js": "uplot/dist/uPlot.iife.min.js",
     "uPlot.min.css": "uplot/dist/uPlot.min.css",
 }
+
+
+@bp.app_context_processor
+def page_theme():
+    """``?theme=light|dark|contrast`` (the deck passes its own to its frames) for base.html."""
+    theme = request.args.get("theme")
+    return {"theme": theme if theme in THEMES else None}
 
 
 @bp.get("/")
@@ -36,8 +46,12 @@ def favicon():
 @bp.get("/dashboard")
 def dashboard():
     """The live queue dashboard (read-only unless you are the presenter)."""
+    queues = current_app.config["QUEUE_NAMES"]
+    # ?queues=low,default: only those, in that order (unknown names are left out)
+    wanted = [q for q in dict.fromkeys(request.args.get("queues", "").split(",")) if q in queues]
     return render_template("dashboard.html", presenter=is_presenter(), embed=request.args.get("embed") == "1",
-                           queues=current_app.config["QUEUE_NAMES"])
+                           big=request.args.get("big") == "1", queues=queues, shown=wanted,
+                           audience_queue=AUDIENCE_QUEUE if AUDIENCE_QUEUE in queues else "")
 
 
 @bp.get("/presenter")

@@ -87,11 +87,12 @@ def widget(d, ctx):
         raise SlideError(f"::widget height must be a number of pixels between 60 and 4000, not '{height}'")
     path, label = WIDGETS[name]
     ctx.widgets.append(name)
+    ctx.widget_title = ctx.widget_title or f"Live demo: {label}"
+    # A neutral card: the build cannot know where the demo server will run; the
+    # runtime says why a frame is missing on the main screen (controllers/widgets.js).
     return (f'<div class="widget" data-widget="{name}" data-path="{escape(path)}" style="height:{height}px">'
             f'<div class="widget-offline" role="note"><strong>Live demo: {escape(label)}</strong>'
-            f'<span class="widget-why">The demo server is not reachable from this deck.</span>'
-            f'<span>Start it with <code>make demo</code>, then open the deck at '
-            f'<code>http://127.0.0.1:5000/deck/</code>.</span></div></div>\n')
+            f'<span class="widget-why">On the main screen.</span></div></div>\n')
 
 
 @directive("slide")

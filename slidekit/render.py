@@ -19,7 +19,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from . import code, directives, idioms
+from . import code, diagrams, directives, idioms
 from . import qr  # noqa: F401  (registers ::qr, issue 5)
 from .defaults import ALT_TITLE_MAX, IMAGE_EXTENSIONS, MEDIA_DIR
 from .errors import SlideError
@@ -62,6 +62,8 @@ class Context:
         self.classes, self.style, self.widgets = [], "", []
         self.title = None
         self.image_alt = None  #: alt text of the first image, the title when there is no heading
+        self.first_text = None  #: the slide's first words, its title when it has no heading, image or widget
+        self.widget_title = None  #: "Live demo: ..." of its first widget, its title when it has no heading or image
         self.first_line = slide.line  #: file line of the text being rendered (body or notes)
 
     def error(self, line, message):
@@ -155,7 +157,8 @@ def render_slide(slide, src_dir):
         ctx.first_line = line
         ctx.fragments += 1
         html += f'<div class="fragment step-block">\n{_render_part(md, text, env, ctx)}</div>\n'
-    title = ctx.title or _shorten(ctx.image_alt or "", ALT_TITLE_MAX)  # from the slide, never its notes
+    # from the slide, never its notes: a heading, an image's alt, a widget's name, its first words
+    title = ctx.title or _shorten(ctx.image_alt or ctx.widget_title or ctx.first_text or "", ALT_TITLE_MAX)
     html = _frame(html, slide, ctx, md)
     notes_html = ""
     if slide.notes:
@@ -239,9 +242,12 @@ def _resolve(tokens, ctx):
             if heading and ctx.title is None:
                 ctx.title = heading
         elif kind == "inline" and token.children:
+            words = "".join(c.content for c in token.children if c.type in ("text", "code_inline"))
             if want_title:
-                ctx.title = "".join(c.content for c in token.children if c.type in ("text", "code_inline")).strip()
+                ctx.title = words.strip()
                 want_title = False
+            elif ctx.first_text is None and words.strip():
+                ctx.first_text = " ".join(words.split())
             _resolve_inline(token, ctx)
         _count(token, ctx)
 
@@ -290,14 +296,27 @@ def _resolve_inline(token, ctx):
                 child.attrSet("style", ";".join(f"{k}:{options[k]}" for k in ("width", "height") if options.get(k)))
             if ctx.image_alt is None:
                 ctx.image_alt = " ".join(alt.split()) or None
+            if new is not None and not options:
+                _inline_svg(child, new, " ".join(alt.split()), ctx, start + cursor)
         elif child.type == "html_inline":
             cursor = _find_line(lines, child.content, cursor)
             child.content, _ = _scan(child.content, ctx, start + cursor)
         _count(child, ctx)
 
 
+def _inline_svg(token, url, alt, ctx, line):
+    """A local SVG becomes inline <svg> in the theme's colours (slidekit/diagrams.py)."""
+    target = unquote(url)
+    path = ctx.media.get(target)
+    if path is None or not target.lower().endswith(".svg"):
+        return
+    svg = diagrams.inline(path, alt, f"{ctx.slide.file}:{line}", url)
+    if svg is not None:  # else not safe to inline: it stays an <img>
+        _to_html(token, svg)
+
+
 def _to_html(token, html):
-    """Turn an inline token into raw HTML (a missing image's marker, or nothing)."""
+    """Turn an inline token into raw HTML (a missing image's marker, an inlined SVG, or nothing)."""
     token.type, token.tag, token.nesting, token.content, token.children = "html_inline", "", 0, html, None
     token.attrs = {}
 

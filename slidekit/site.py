@@ -24,8 +24,9 @@ CONTROLLERS = ("scale", "theme", "fragments", "fit", "navigation", "progress", "
                "presenter", "link", "print", "help")
 #: The runtime's scripts in load order: the core, one file per controller, the boot.
 RUNTIME_SCRIPTS = ("deck.js",) + tuple(f"controllers/{name}.js" for name in CONTROLLERS) + ("boot.js",)
-#: The runtime files copied into every site, from static/deck/.
-RUNTIME_FILES = ("deck.css",) + RUNTIME_SCRIPTS
+#: The runtime files copied into every site, from static/deck/ (theme.css, the
+#: design system's variables, is also what the demo server's pages load).
+RUNTIME_FILES = ("theme.css", "deck.css") + RUNTIME_SCRIPTS
 #: Minifiers for the shipped runtime (the sources in static/deck/ stay readable, with their comments).
 _MINIFY = {".js": rjsmin.jsmin, ".css": rcssmin.cssmin}
 #: The file every output directory has; an existing directory without it is never replaced.
@@ -39,6 +40,7 @@ _HEAD = """<!doctype html>
 <meta name="generator" content="slidekit">
 {author}<title>{title}</title>
 <link rel="icon" href="data:,">
+<link rel="stylesheet" href="{runtime}/theme.css">
 <link rel="stylesheet" href="{runtime}/deck.css">
 </head>
 <body>
@@ -65,8 +67,9 @@ def index_html(meta, slides):
         classes = " ".join(["slide"] + slide.classes)
         style = f' style="{escape(slide.style)}"' if slide.style else ""
         vertical = f' data-row="{row}"' if row else ""  # below the slide before it, in the same column
+        title = escape(slide.title or f"Slide {number}")  # the overview and the presenter view show it
         parts.append(f'<section class="{classes}" id="slide-{number}" data-fragments="{slide.fragments}"'
-                     f'{vertical}{style}>\n')
+                     f' data-title="{title}"{vertical}{style}>\n')
         parts.append(slide.html)
         if slide.notes_html:
             parts.append(f'<aside class="notes">\n{slide.notes_html}</aside>\n')

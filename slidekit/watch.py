@@ -1,14 +1,19 @@
 """``build_slides.py --watch``: rebuild on change and reload the open decks.
 
 A small HTTP server on 127.0.0.1 serves the output directory. When it serves
-index.html it fills the page's inject marker with a four-line script that
-listens on ``/__omq/events`` (Server-Sent Events) and reloads the page after
-each successful rebuild; the site on disk stays byte-identical to a normal
-build. watchdog reports file changes; one ``BuildCache`` makes every rebuild
-incremental. Failed rebuilds print their problems and keep the last good site.
+index.html it fills the page's inject marker with a small script that
+listens on ``/__omq/events`` (Server-Sent Events): it reloads the page after
+each successful rebuild, and after a failed one shows its problems
+(``file:line: message``) over the deck until the next good build; the site
+on disk stays byte-identical to a normal build. With ``demo_url`` the page
+also gets ``window.OMQ_SERVER``, so its live widgets come from that demo
+server. watchdog reports file changes; one ``BuildCache`` makes every
+rebuild incremental. Failed rebuilds print their problems (the terminal
+output is unchanged) and keep the last good site.
 """
 
 import functools
+import json
 import os
 import sys
 import threading
@@ -23,22 +28,49 @@ from .errors import BuildError, SlideError
 from .site import RUNTIME_SOURCE, inject
 
 EVENTS_PATH = "/__omq/events"
-RELOAD_SNIPPET = ("<script>/* slidekit --watch: reload after each rebuild */\n"
-                  f"new EventSource('{EVENTS_PATH}').onmessage = function () {{ location.reload(); }};\n"
-                  "</script>")
+RELOAD_SNIPPET = ("<script>/* slidekit --watch: reload after each good rebuild, show a failed one's problems */\n"
+                  "(function () {\n"
+                  f"  var source = new EventSource('{EVENTS_PATH}'), box = null;\n"
+                  "  source.onmessage = function () { location.reload(); };\n"
+                  "  source.addEventListener('errors', function (event) {\n"
+                  "    if (!box) { box = document.createElement('div'); box.className = 'omq-build-errors';\n"
+                  "      box.setAttribute('role', 'alert'); document.body.appendChild(box); }\n"
+                  "    box.textContent = '';\n"
+                  "    var head = document.createElement('strong');\n"
+                  "    head.textContent = 'The build failed (this is the last good deck):';\n"
+                  "    box.appendChild(head);\n"
+                  "    JSON.parse(event.data).forEach(function (line) {\n"
+                  "      var pre = document.createElement('pre'); pre.textContent = line; box.appendChild(pre); });\n"
+                  "  });\n"
+                  "})();\n</script>\n"
+                  "<style>.omq-build-errors { position: fixed; left: 0; right: 0; bottom: 0; z-index: 100; max-height: 60vh;"
+                  " overflow: auto; padding: 14px 24px; background: var(--fail, #b00020); color: var(--bg, #fff);"
+                  " font: 18px/1.4 var(--font, sans-serif); }\n"
+                  ".omq-build-errors pre { margin: 6px 0 0; white-space: pre-wrap; font: 600 18px/1.4 var(--font-mono, monospace); }"
+                  "</style>")
+
+
+def snippet(demo_url=None):
+    """What --watch injects into the served deck: the reload script, and the demo server when given."""
+    if not demo_url:
+        return RELOAD_SNIPPET
+    server = json.dumps(demo_url).replace("</", "<\\/")
+    return f"<script>window.OMQ_SERVER = {server};</script>\n{RELOAD_SNIPPET}"
 
 
 class _Reloads:
-    """A build counter that SSE connections wait on."""
+    """A build counter that SSE connections wait on, with the last build's problems."""
 
     def __init__(self):
         self.generation = 0
+        self.errors = []  #: lines of the last build when it failed, else empty
         self.closed = False
         self._cond = threading.Condition()
 
-    def bump(self):
+    def bump(self, errors=()):
         with self._cond:
             self.generation += 1
+            self.errors = list(errors)
             self._cond.notify_all()
 
     def close(self):
@@ -54,6 +86,7 @@ class _Reloads:
 
 class _Handler(SimpleHTTPRequestHandler):
     reloads = None
+    demo_url = None
 
     def do_GET(self):
         path = self.path.split("?")[0]
@@ -66,7 +99,7 @@ class _Handler(SimpleHTTPRequestHandler):
     def _index(self):
         try:
             with open(os.path.join(self.directory, "index.html"), encoding="utf-8") as handle:
-                body = inject(handle.read(), RELOAD_SNIPPET).encode("utf-8")
+                body = inject(handle.read(), snippet(self.demo_url)).encode("utf-8")
         except (OSError, ValueError):
             return self.send_error(404, "no deck built yet")
         self.send_response(200)
@@ -83,13 +116,22 @@ class _Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         seen = self.reloads.generation
         try:
+            if self.reloads.errors:  # a deck opened after a failed build sees its problems too
+                self.wfile.write(self._errors())
+                self.wfile.flush()
             while not self.reloads.closed:
                 now = self.reloads.wait(seen, timeout=15)
-                self.wfile.write(b"data: reload\n\n" if now != seen else b": ping\n\n")
+                if now == seen:
+                    self.wfile.write(b": ping\n\n")
+                else:
+                    self.wfile.write(self._errors() if self.reloads.errors else b"data: reload\n\n")
                 self.wfile.flush()
                 seen = now
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _errors(self):
+        return b"event: errors\ndata: " + json.dumps(self.reloads.errors).encode("utf-8") + b"\n\n"
 
     def end_headers(self):
         self.send_header("Cache-Control", "no-store")
@@ -122,9 +164,10 @@ class _Changes(FileSystemEventHandler):
         return any(path == root or path.startswith(root + os.sep) for root in self.ignored)
 
 
-def serve(out, port, reloads, host="127.0.0.1"):
+def serve(out, port, reloads, host="127.0.0.1", demo_url=None):
     """Start the dev server in a thread; returns it (call .shutdown())."""
-    handler = functools.partial(type("Handler", (_Handler,), {"reloads": reloads}), directory=os.path.abspath(out))
+    handler = functools.partial(type("Handler", (_Handler,), {"reloads": reloads, "demo_url": demo_url}),
+                                directory=os.path.abspath(out))
     try:
         server = ThreadingHTTPServer((host, port), handler)
     except OSError as exc:
@@ -134,16 +177,17 @@ def serve(out, port, reloads, host="127.0.0.1"):
     return server
 
 
-def watch(src, out, *, strict=False, port=8000, log=None, stop=None, ready=None):
+def watch(src, out, *, strict=False, port=8000, log=None, stop=None, ready=None, demo_url=None):
     """Build, serve, and rebuild on every change until Ctrl+C (or until ``stop``, an Event, is set).
 
-    ``ready(server)`` is called once the server listens (tests use it to find the port).
+    ``ready(server)`` is called once the server listens (tests use it to find the port);
+    ``demo_url`` is the demo server the served deck's widgets use.
     """
     log = log or (lambda text: print(text, file=sys.stderr, flush=True))
     stop = stop or threading.Event()
     cache, reloads, flag = BuildCache(), _Reloads(), threading.Event()
-    _rebuild(src, out, strict, cache, log)
-    server = serve(out, port, reloads)
+    reloads.errors = _rebuild(src, out, strict, cache, log)
+    server = serve(out, port, reloads, demo_url=demo_url)
     ignored = {os.path.abspath(out)}
     observer = Observer()
     watched = set()
@@ -161,8 +205,7 @@ def watch(src, out, *, strict=False, port=8000, log=None, stop=None, ready=None)
                 continue
             time.sleep(0.05)  # let an editor finish writing
             flag.clear()
-            if _rebuild(src, out, strict, cache, log):
-                reloads.bump()
+            reloads.bump(_rebuild(src, out, strict, cache, log))
             _watch_dependencies(observer, cache, watched, flag, ignored)
     except KeyboardInterrupt:
         log("stopped")
@@ -176,18 +219,19 @@ def watch(src, out, *, strict=False, port=8000, log=None, stop=None, ready=None)
 
 
 def _rebuild(src, out, strict, cache, log):
+    """Build once; returns the problems of a failed build (empty when it worked)."""
     try:
         result = build(src, out, strict=strict, cache=cache)
     except BuildError as exc:
         for line in exc.lines():
             log(line)
         log("build failed; the last good deck stays in place")
-        return False
+        return exc.lines()
     for warning in result.warnings:
         log(f"{warning} (warning)")
     log(f"built {result.slides} slides in {result.seconds * 1000:.0f} ms "
         f"(rendered: {', '.join(result.rendered) or 'nothing new'})")
-    return True
+    return []
 
 
 def _watch_dependencies(observer, cache, watched, flag, ignored):

@@ -36,13 +36,23 @@ def build_deck(*args, cwd=None):
     return done.returncode, done.stdout, done.stderr
 
 
+def _built(tmp_path_factory, name, src):
+    out = tmp_path_factory.mktemp(name) / "site"
+    code, _, err = build_deck(src, "--out", out)
+    assert code == 0, err
+    return out
+
+
 @pytest.fixture(scope="session")
 def basic_site(tmp_path_factory):
     """tests/decks/basic built into a fresh directory (shared; do not modify it)."""
-    out = tmp_path_factory.mktemp("basic") / "site"
-    code, _, err = build_deck(DECKS / "basic", "--out", out)
-    assert code == 0, err
-    return out
+    return _built(tmp_path_factory, "basic", DECKS / "basic")
+
+
+@pytest.fixture(scope="session")
+def talk_site(tmp_path_factory):
+    """The talk itself (slides/) built into a fresh directory (shared; do not modify it)."""
+    return _built(tmp_path_factory, "talk", ROOT / "slides")
 
 
 @pytest.fixture(scope="session")
@@ -196,4 +206,4 @@ def pdf_page_count(path):
 
 
 __all__ = ["DECKS", "ROOT", "SEED", "LocalServer", "basic_deck_json", "basic_site", "browser", "build_deck",
-           "copy_deck", "deck_state", "offline", "open_deck", "pdf_page_count", "serve_dir"]
+           "copy_deck", "deck_state", "offline", "open_deck", "pdf_page_count", "serve_dir", "talk_site"]

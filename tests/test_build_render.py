@@ -79,7 +79,9 @@ def test_slide_classes_and_backgrounds(basic_site):
 
 def test_images_from_markdown_and_raw_html_are_copied_to_media(basic_site):
     _, bodies = _sections(basic_site)
-    assert '<img src="media/diagrams/queue.svg" alt="The queue" />' in bodies[2]
+    # a markdown SVG is written inline, so the theme colours it (slidekit/diagrams.py); raw HTML stays an <img>
+    assert ('<svg data-src="media/diagrams/queue.svg" class="diagram" aria-label="The queue" role="img" '
+            'xmlns="http://www.w3.org/2000/svg"') in bodies[2]
     assert '<img src="media/diagrams/queue.svg" alt="again, as raw HTML" class="small">' in bodies[2]
     copied = basic_site / "media" / "diagrams" / "queue.svg"
     assert copied.read_bytes() == (DECKS / "basic" / "diagrams" / "queue.svg").read_bytes()
@@ -126,7 +128,8 @@ def test_include_shows_a_line_range_with_the_language_from_the_file_name(basic_s
 def test_widget_directive_renders_an_offline_placeholder_the_runtime_can_replace(basic_site, basic_deck_json):
     _, bodies = _sections(basic_site)
     assert '<div class="widget" data-widget="dashboard" data-path="dashboard?embed=1" style="height:400px">' in bodies[8]
-    assert "Live demo: the queue dashboard" in bodies[8] and "make demo" in bodies[8]
+    assert "Live demo: the queue dashboard" in bodies[8] and "On the main screen." in bodies[8]
+    assert ":5000" not in bodies[8] and "127.0.0.1" not in bodies[8]  # no server baked in: it runs anywhere
     assert "<iframe" not in bodies[8]  # the frame is made by the runtime, only when a server answers
     assert basic_deck_json["slides"][8]["widgets"] == ["dashboard"]
 
@@ -179,10 +182,20 @@ def test_image_only_slides_take_their_title_from_the_alt_text_then_their_number(
     titles = [s["title"] for s in data["slides"]]
     assert titles[0] == "Short code"  # a heading still wins
     assert titles[6] == "A queue drawn with only a viewBox"  # a lone markdown image: its alt text
-    assert titles[7] == "Slide 8"  # neither a heading nor an image: the number shown on screen
+    assert titles[7] == "Just a sentence, with neither a heading nor an image."  # its first words
     assert len(titles[8]) <= 60 and titles[8].endswith("…")  # a long alt is shortened at a word
     assert titles[8].startswith("A long description of a diagram: the web app enqueues")
     assert titles[9] == "Raw HTML image, alt as the title"  # <img alt> in raw HTML counts too
+
+
+def test_a_slide_with_only_a_widget_or_nothing_to_read_is_still_named(tmp_path):
+    src = tmp_path / "talk.md"
+    src.write_text("::widget dashboard\n\n---\n\n::slide class=center\n\n```\ncode only\n```\n", encoding="utf-8")
+    build(str(src), str(tmp_path / "site"))
+    data = json.loads((tmp_path / "site" / "deck.json").read_text(encoding="utf-8"))
+    assert [s["title"] for s in data["slides"]] == ["Live demo: the queue dashboard", "Slide 2"]
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'data-title="Live demo: the queue dashboard"' in html and 'data-title="Slide 2"' in html
 
 
 def test_a_heading_in_the_notes_is_not_the_slides_title(tmp_path):
@@ -192,12 +205,12 @@ def test_a_heading_in_the_notes_is_not_the_slides_title(tmp_path):
     (tmp_path / "d.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 2 1'/>", encoding="utf-8")
     build(str(src), str(tmp_path / "site"))
     data = json.loads((tmp_path / "site" / "deck.json").read_text(encoding="utf-8"))
-    assert [s["title"] for s in data["slides"]] == ["The diagram", "Slide 2"]
+    assert [s["title"] for s in data["slides"]] == ["The diagram", "Plain words"]  # never "Notes heading"
 
 
 def test_an_image_alone_in_its_paragraph_is_marked_for_the_runtime(basic_site):
     _, bodies = _sections(basic_site)
-    assert '<p class="img-only"><img src="media/diagrams/queue.svg" alt="The queue" /></p>' in bodies[2]
+    assert '<p class="img-only"><svg data-src="media/diagrams/queue.svg" class="diagram" aria-label="The queue"' in bodies[2]
     assert 'class="img-only"' not in bodies[4]  # no image, no mark
 
 
@@ -210,3 +223,27 @@ def test_every_runtime_controller_file_is_shipped_in_load_order(basic_site):
     assert html.index('src="deck/deck.js"') < positions[0] and positions == sorted(positions)
     assert positions[-1] < html.index('src="deck/boot.js"')
     assert all((basic_site / "deck" / "controllers" / f"{name}.js").is_file() for name in CONTROLLERS)
+
+
+# --- issue 11: diagrams follow the theme (slidekit/diagrams.py) --------------
+
+def test_a_markdown_svg_is_inlined_in_theme_colours_with_its_own_ids(tmp_path):
+    (tmp_path / "d.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" aria-labelledby="t">'
+        '<title id="t">Queue</title><defs><marker id="arrow"><path d="M0 0" fill="#1b2233"/></marker></defs>'
+        '<rect width="10" height="10" fill="#F7F8FB" stroke="#2f6fdb" style="stop-color: #e09b2d"/>'
+        '<path d="M0 0 H5" stroke="currentColor" marker-end="url(#arrow)"/></svg>', encoding="utf-8")
+    (tmp_path / "bad.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>',
+                                      encoding="utf-8")
+    (tmp_path / "talk.md").write_text("![A queue](d.svg)\n\n---\n\n![Again](d.svg)\n\n---\n\n![Unsafe](bad.svg)\n",
+                                      encoding="utf-8")
+    build(str(tmp_path / "talk.md"), str(tmp_path / "site"))
+    _, bodies = _sections(tmp_path / "site")
+    first, second = bodies[0], bodies[1]
+    assert '<svg data-src="media/d.svg" class="diagram" role="img"' in first and "<img" not in first  # its own <title>
+    assert 'fill="var(--d-bg)" stroke="var(--d-blue)" style="stop-color:var(--d-amber)"' in first
+    assert 'fill="var(--d-ink)"' in first and 'stroke="currentColor"' in first
+    prefix = re.search(r'id="(d[0-9a-f]{6}-)arrow"', first).group(1)
+    assert f'marker-end="url(#{prefix}arrow)"' in first and f'aria-labelledby="{prefix}t"' in first
+    assert prefix not in second  # another use, other ids: no marker is shared across slides
+    assert '<img src="media/bad.svg" alt="Unsafe" />' in bodies[2]  # a script: it stays an image

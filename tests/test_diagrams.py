@@ -92,3 +92,32 @@ def test_diagram_is_a_self_contained_readable_slide(path):
         value = px(size)
         assert value is not None, f"font-size {size!r} is not in px"
         assert value >= MIN_FONT_PX, f"font-size {size!r} < {MIN_FONT_PX}px"
+
+
+# --- issue 11: diagrams follow the deck's theme (slidekit/diagrams.py) -------
+
+THEME_CSS = Path(__file__).resolve().parent.parent / "static" / "deck" / "theme.css"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_diagram_uses_only_theme_colours(path):
+    """Drawn in the palette (or currentColor), so the build can give it every theme's colours."""
+    from slidekit.diagrams import PALETTE, foreign
+
+    outside = foreign(path.read_text(encoding="utf-8"))
+    assert outside == [], (f"{path.name} uses {', '.join(outside)}: draw with the palette's colours "
+                           f"({', '.join(PALETTE)}) or currentColor; see slides/diagrams/README.md")
+
+
+def test_every_palette_colour_is_a_variable_of_every_theme():
+    from slidekit.defaults import THEMES
+    from slidekit.diagrams import PALETTE
+
+    css = THEME_CSS.read_text(encoding="utf-8")
+    blocks = {theme: re.search(r'\[data-theme="%s"\][^{]*\{([^}]*)\}' % theme, css).group(1) for theme in THEMES}
+    for colour, variable in PALETTE.items():
+        for theme, block in blocks.items():
+            match = re.search(re.escape(variable) + r":\s*(#[0-9a-f]{6})", block)
+            assert match, f"{variable} is not set by the {theme} theme"
+            if theme == "light":
+                assert match.group(1) == colour, f"{variable} must be {colour} in light: the drawings use it"

@@ -7,6 +7,8 @@ it at once.
 
 from rq import Queue
 from rq.exceptions import InvalidJobOperation
+from rq.job import Job
+from rq.registry import FailedJobRegistry
 
 from .. import keys
 from . import events, state
@@ -105,6 +107,29 @@ def scale(connection, data, queue_names):
     return {"ok": True, "kind": kind, "count": count}
 
 
+#: Most failed jobs one "requeue all failed" moves; the presenter presses again for more.
+REQUEUE_ALL_MAX = 1000
+
+
+def requeue_failed(connection, data, queue_names):
+    """Put a queue's failed jobs (the oldest first, up to REQUEUE_ALL_MAX) back on it."""
+    name = _queue(data, queue_names)
+    registry = FailedJobRegistry(name, connection=connection)
+    ids = registry.get_job_ids(0, REQUEUE_ALL_MAX - 1, cleanup=False)
+    moved = 0
+    for job in Job.fetch_many(ids, connection=connection):
+        if job is None:
+            continue
+        try:
+            job.requeue()
+        except InvalidJobOperation:
+            continue  # it left the registry meanwhile
+        events.publish(connection, "requeued", job)
+        moved += 1
+    left = registry.get_job_count(cleanup=False)
+    return {"ok": True, "queue": name, "requeued": moved, "left": left}
+
+
 def burst(connection, data, queue_names):
     """Enqueue ``count`` jobs of 1 to 4 seconds on a queue: the dashboard slide's choreography."""
     import random
@@ -122,7 +147,8 @@ def burst(connection, data, queue_names):
     return {"ok": True, "queue": name, "jobs": ids}
 
 
-OPERATIONS = {f.__name__: f for f in (requeue, cancel, delete, empty, pause, resume, scale, burst)}
+OPERATIONS = {f.__name__: f for f in (requeue, cancel, delete, empty, pause, resume, scale, burst,
+                                      requeue_failed)}
 
 
 def perform(connection, data, queue_names):

@@ -13,6 +13,7 @@ an event's fields (a mail job's result, an SMTP error, the sink's
 recipients) are masked when it is written (``…@example.com``).
 """
 
+import json
 import time
 
 from redis.exceptions import ResponseError
@@ -53,19 +54,30 @@ def _clip(value, limit=MAX_FIELD):
 
 
 def job_fields(job):
-    """The fields every event about ``job`` (an RQ Job, or those fields) carries."""
+    """The fields every event about ``job`` (an RQ Job, or those fields) carries.
+
+    ``recurring`` names the schedule of a job that a cron scheduler enqueues
+    again and again (its meta ``keys.RECURRING_META``); dashboards fold those
+    into one line. Empty for every other job.
+    """
     if isinstance(job, dict):
-        return {name: _clip(job.get(name) or "", 120) for name in ("job", "func", "queue", "nick")}
+        return {name: _clip(job.get(name) or "", 120) for name in ("job", "func", "queue", "nick", "recurring")}
+    meta = job.meta or {}
     return {
         "job": job.id,
         "func": _clip(job.func_name or "", 120),
         "queue": job.origin or "",
-        "nick": _clip((job.meta or {}).get("nick", ""), 40),
+        "nick": _clip(meta.get("nick", ""), 40),
+        "recurring": _clip(meta.get(keys.RECURRING_META) or "", 60),
     }
 
 
 def publish(connection, type, job=None, pipeline=None, ts=None, **fields):
-    """Append one event; return its id (or None when queued in ``pipeline``)."""
+    """Append one event; return its id (or None when queued in ``pipeline``).
+
+    The dashboard's counters (``keys.STATS``, ``keys.RETRYING``) change in the
+    same transaction as the event that moves them, so they never disagree.
+    """
     if type not in TYPES:
         raise ValueError(f"unknown event type {type!r}")
     entry = {"type": type, "ts": repr(time.time() if ts is None else ts)}
@@ -74,8 +86,49 @@ def publish(connection, type, job=None, pipeline=None, ts=None, **fields):
     for name, value in fields.items():
         if value is not None:
             entry[name] = _clip(mask_addresses(value if isinstance(value, str) else str(value)))
+    counted = job is not None and type in _COUNTED
+    if pipeline is None and counted:
+        with connection.pipeline() as pipe:
+            publish(connection, type, job, pipeline=pipe, ts=ts, **fields)
+            return pipe.execute()[0]
     target = pipeline if pipeline is not None else connection
-    return target.xadd(keys.EVENTS_STREAM, entry, maxlen=keys.EVENTS_MAXLEN, approximate=True)
+    added = target.xadd(keys.EVENTS_STREAM, entry, maxlen=keys.EVENTS_MAXLEN, approximate=True)
+    if counted:
+        _count(target, entry)
+    return added
+
+
+#: Event types that change the counters: every end of a run, and every move
+#: in or out of the wait for a retry.
+_COUNTED = {"finished", "failed", "retry", "abandoned", "seen", "started", "enqueued", "requeued",
+            "canceled", "deleted"}
+
+
+def _count(pipe, entry):
+    """Sidekiq's summary, kept as events happen: ``processed`` runs that ended
+    (finished or raised), ``failed`` runs that raised, and the set of jobs
+    waiting for a retry (``retries`` is its size); and each job's runs, for
+    its detail ("attempts")."""
+    kind, job_id = entry["type"], entry["job"]
+    if kind == "seen":  # a run we had no event for (a plain ``rq worker``)
+        kind = {"finished": "finished", "failed": "failed"}.get(entry.get("status"))
+        if kind is None:
+            return
+    if kind in ("finished", "failed", "retry", "abandoned"):
+        pipe.hincrby(keys.STATS, "processed", 1)
+        if kind != "finished":
+            pipe.hincrby(keys.STATS, "failed", 1)
+        attempts = keys.ATTEMPTS.format(job_id)
+        pipe.rpush(attempts, json.dumps({"at": float(entry["ts"]), "ok": kind == "finished",
+                                         "info": entry.get("info", "")}))
+        pipe.ltrim(attempts, -keys.ATTEMPTS_MAX, -1)
+        pipe.expire(attempts, keys.ATTEMPTS_TTL)
+    elif kind == "deleted":
+        pipe.delete(keys.ATTEMPTS.format(job_id))
+    if kind == "retry" and entry.get("at"):
+        pipe.sadd(keys.RETRYING, job_id)
+    else:
+        pipe.srem(keys.RETRYING, job_id)
 
 
 def decode(entry_id, fields):

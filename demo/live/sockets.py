@@ -132,10 +132,12 @@ class LiveNamespace(GuardedNamespace):
                 missed = events.since(connection, since, limit=current_app.config["HELLO_REPLAY_MAX"])
                 if missed is not None:
                     last = missed[-1]["id"] if missed else since
+                    counts, stats = state.read_counts(connection, _queue_names(), with_stats=True)
+                    workers = state.read_workers(connection)
                     emit(keys.DELTA_EVENT, {
                         "prev": since, "last": last, "events": missed, "replay": True,
-                        "counts": state.read_counts(connection, _queue_names()),
-                        "workers": state.read_workers(connection), "sent": time.time(),
+                        "counts": counts, "summary": state.summary(counts, stats, workers),
+                        "workers": workers, "sent": time.time(),
                     })
                     emit(keys.STATUS_EVENT, {"redis": True, "presenter": is_presenter()})
                     return {"ok": True, "mode": "replay", "count": len(missed)}
@@ -164,8 +166,23 @@ class LiveNamespace(GuardedNamespace):
             return _error(f"no job with id {job_id!r}", id=job_id)
         return {"ok": True, "job": detail}
 
+    def on_lane(self, data=None):
+        """One page of a lane ("+ 36 more"), optionally filtered by function or nickname."""
+        data = data if isinstance(data, dict) else {}
+        queue, lane, page, text = data.get("queue"), data.get("lane"), data.get("page", 0), data.get("filter", "")
+        if queue not in _queue_names() or lane not in state.LANES:
+            return _error(f"lane: give a queue ({', '.join(_queue_names())}) and a lane ({', '.join(state.LANES)})")
+        if not isinstance(page, int) or isinstance(page, bool) or not 0 <= page <= 100_000:
+            return _error("lane: page is a whole number from 0")
+        if not isinstance(text, str) or len(text) > 60:
+            return _error("lane: filter is a text of at most 60 characters")
+        try:
+            return {"ok": True, **state.lane_page(get_redis(), queue, lane, page, text)}
+        except redis.RedisError:
+            return _error("Redis is unavailable")
+
     def on_action(self, data=None):
-        """A presenter action: requeue, cancel, delete, empty, pause, resume, scale, burst."""
+        """A presenter action: requeue, cancel, delete, empty, pause, resume, scale, burst, requeue_failed."""
         if not is_presenter():
             current_app.logger.warning("refused live action from audience socket %s", request.sid)
             return _error("presenter only: the audience view is read-only")

@@ -7,8 +7,9 @@ newest ``limit`` ids. Nothing calls RQ's registry cleanup (which moves jobs):
 reads pass ``cleanup=False`` or go to Redis directly.
 """
 
+import json
 import time
-from datetime import timezone
+from datetime import datetime, timezone
 
 from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError
@@ -27,6 +28,7 @@ from rq.utils import parse_composite_key
 
 from .. import keys
 from ..security import mask_addresses, mask_deep
+from . import format
 
 #: Lanes of the dashboard, left to right, and the RQ registry behind each.
 REGISTRIES = {
@@ -48,7 +50,13 @@ EXPIRING = ("finished", "failed")
 ARG_LIMIT = 200
 
 #: Longest result or error line a card shows.
-INFO_LIMIT = 160
+INFO_LIMIT = format.INFO_LIMIT
+
+#: Cards per page when a lane is opened in full ("+ 36 more").
+PAGE_SIZE = 25
+
+#: Newest jobs of a lane a filter looks through (it reads each job: bounded).
+FILTER_SCAN = 1000
 
 
 def _s(value):
@@ -106,11 +114,46 @@ def _parse_lanes(replies, queue_names):
     return lanes
 
 
-def read_counts(connection, queue_names):
-    """``{queue: {lane: count}}`` for every queue, in one round trip."""
-    with connection.pipeline(transaction=False) as pipe:
+def _add_stats(pipe):
+    pipe.hgetall(keys.STATS)
+    pipe.scard(keys.RETRYING)
+
+
+def _parse_stats(replies):
+    totals = {_s(k): _int(v) or 0 for k, v in next(replies).items()}
+    return {"processed": totals.get("processed", 0), "failed": totals.get("failed", 0), "retries": int(next(replies))}
+
+
+def summary(counts, stats, workers):
+    """The dashboard's header row, as Sidekiq's Web UI has it.
+
+    ``processed`` and ``failed`` are running totals (runs that ended, runs
+    that raised), ``busy`` the workers running a job now, ``enqueued`` the
+    jobs waiting in the queues, ``scheduled`` those waiting for a time that
+    are not retries, ``retries`` the jobs waiting for their next attempt.
+    """
+    retries = stats["retries"]
+    scheduled = sum(row.get("scheduled", 0) for row in counts.values())
+    return {
+        "processed": stats["processed"],
+        "failed": stats["failed"],
+        "busy": sum(1 for w in workers if w.get("state") == "busy"),
+        "enqueued": sum(row.get("queued", 0) for row in counts.values()),
+        "scheduled": max(0, scheduled - retries),
+        "retries": retries,
+    }
+
+
+def read_counts(connection, queue_names, with_stats=False):
+    """``{queue: {lane: count}}`` for every queue, in one round trip; with
+    ``with_stats``, ``(counts, stats)`` (see ``summary``)."""
+    with connection.pipeline(transaction=with_stats) as pipe:
         _add_counts(pipe, connection, queue_names)
-        return _parse_counts(iter(pipe.execute()), queue_names)
+        if with_stats:
+            _add_stats(pipe)
+        replies = iter(pipe.execute())
+    counts = _parse_counts(replies, queue_names)
+    return (counts, _parse_stats(replies)) if with_stats else counts
 
 
 def read_counts_since(connection, queue_names, after, limit):
@@ -123,9 +166,10 @@ def read_counts_since(connection, queue_names, after, limit):
     with connection.pipeline(transaction=True) as pipe:
         pipe.xrange(keys.EVENTS_STREAM, min="(" + after, count=limit)
         _add_counts(pipe, connection, queue_names)
+        _add_stats(pipe)
         replies = iter(pipe.execute())
     entries = next(replies)
-    return entries, _parse_counts(replies, queue_names)
+    return entries, _parse_counts(replies, queue_names), _parse_stats(replies)
 
 
 def newest_ids(connection, queue_name, lane, limit):
@@ -146,7 +190,8 @@ def read_lanes(connection, queue_names, limit):
 
 
 def read_view(connection, queue_names, limit):
-    """Counts, lanes and the newest event id as of one instant: ``(counts, lanes, last)``.
+    """Counts, lanes, the newest event id and the running totals as of one
+    instant: ``(counts, lanes, last, stats)``.
 
     One ``MULTI``/``EXEC``: nothing can happen between the reads, so the
     lanes show exactly the state that the events up to ``last`` describe.
@@ -158,11 +203,12 @@ def read_view(connection, queue_names, limit):
         _add_counts(pipe, connection, queue_names)
         _add_lanes(pipe, connection, queue_names, limit)
         pipe.xrevrange(keys.EVENTS_STREAM, count=1)
+        _add_stats(pipe)
         replies = iter(pipe.execute())
     counts = _parse_counts(replies, queue_names)
     lanes = _parse_lanes(replies, queue_names)
     newest = next(replies)
-    return counts, lanes, (_s(newest[0][0]) if newest else "0-0")
+    return counts, lanes, (_s(newest[0][0]) if newest else "0-0"), _parse_stats(replies)
 
 
 def _iso(value):
@@ -184,8 +230,7 @@ def _short(value, limit=ARG_LIMIT):
 
 
 def _text(value, limit=INFO_LIMIT):
-    text = value if isinstance(value, str) else ("" if value is None else str(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return format.clip(value if isinstance(value, str) else ("" if value is None else str(value)), limit)
 
 
 def _fraction(value):
@@ -193,11 +238,6 @@ def _fraction(value):
         return min(1.0, max(0.0, float(value)))
     except (TypeError, ValueError):
         return None
-
-
-def _last_line(text):
-    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
-    return lines[-1] if lines else ""
 
 
 def card(job):
@@ -214,19 +254,20 @@ def card(job):
         "started_at": _iso(job.started_at),
         "ended_at": _iso(job.ended_at),
         "worker": job.worker_name or "",
+        "recurring": _text(meta.get(keys.RECURRING_META) or "", 60),
     }
 
 
 def _unreadable(job_id, origin=""):
     return {"id": job_id, "func": "?", "queue": origin, "status": "unreadable", "progress": None,
-            "nick": "", "enqueued_at": None, "started_at": None, "ended_at": None, "worker": ""}
+            "nick": "", "enqueued_at": None, "started_at": None, "ended_at": None, "worker": "", "recurring": ""}
 
 
 def _result_info(result):
-    """One line about a job's latest result: its value, or its exception's last line (no addresses)."""
+    """One line about a job's latest result: the same words the worker's event carried (no addresses)."""
     if result.type == result.Type.SUCCESSFUL:
-        return mask_addresses(_text("" if result.return_value is None else _short(result.return_value, INFO_LIMIT)))
-    return mask_addresses(_text(_last_line(result.exc_string)))
+        return mask_addresses(format.summary(result.return_value))
+    return mask_addresses(_text(format.last_line(result.exc_string)))
 
 
 def fetch_cards(connection, ids):
@@ -295,13 +336,14 @@ def job_detail(connection, job_id, reveal=False):
         kwargs = {_text(k, 60): _short(v) for k, v in (job.kwargs or {}).items()}
     except Exception:
         args, kwargs = ["(arguments could not be read)"], {}
-    result = exc = None
+    result = exc = error = None
     try:
         latest = job.latest_result()
         if latest is not None and latest.type == latest.Type.SUCCESSFUL:
-            result = _short(latest.return_value, 2000)
+            result = format.full(latest.return_value)
         elif latest is not None:
             exc = (latest.exc_string or "")[-5000:]
+            error = format.error(exc)
     except Exception:
         result = "(result could not be read)"
     try:
@@ -313,6 +355,8 @@ def job_detail(connection, job_id, reveal=False):
         kwargs=kwargs,
         result=result,
         exc_info=exc,
+        error=error,
+        attempts=_attempts(connection, job.id),
         description=description,
         created_at=_iso(job.created_at),
         retries_left=job.retries_left,
@@ -320,9 +364,63 @@ def job_detail(connection, job_id, reveal=False):
         progress_note=_text((job.meta or {}).get("progress_note", ""), 200),
     )
     if not reveal:
-        for name in ("args", "kwargs", "result", "exc_info", "description", "progress_note"):
+        for name in ("args", "kwargs", "result", "exc_info", "error", "description", "progress_note"):
             detail[name] = mask_deep(detail[name])
     return detail
+
+
+def _attempts(connection, job_id):
+    """Each run of the job that ended, oldest first (``keys.ATTEMPTS``): ``[{at, ok, info}]``."""
+    runs = []
+    for raw in connection.lrange(keys.ATTEMPTS.format(job_id), 0, -1):
+        try:
+            run = json.loads(raw)
+            runs.append({"at": _iso(datetime.fromtimestamp(float(run["at"]), timezone.utc)), "ok": bool(run["ok"]),
+                         "info": _text(run.get("info") or "")})
+        except (ValueError, KeyError, TypeError):
+            continue  # a hand-written entry: skip it, keep the rest
+    return runs
+
+
+def lane_page(connection, queue_name, lane, page=0, text=""):
+    """One page of a lane, newest first: ``{ids, cards, total, page, pages, matched}``.
+
+    Without ``text`` it costs one page (``PAGE_SIZE`` jobs) whatever the
+    lane's size. With ``text`` it keeps the jobs whose function or nickname
+    contains it (case-insensitive), looking through the newest ``FILTER_SCAN``
+    jobs only, so a filter stays cheap on a lane of 100,000.
+    """
+    total = read_counts(connection, [queue_name])[queue_name][lane]
+    text = (text or "").strip().lower()
+    if not text:
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(0, page), pages - 1)
+        ids = _lane_ids(connection, queue_name, lane, page * PAGE_SIZE, PAGE_SIZE)
+        cards = fetch_cards(connection, ids)
+        return {"ids": [i for i in ids if i in cards], "cards": cards, "total": total, "page": page,
+                "pages": pages, "matched": None}
+    matched = []
+    for start in range(0, min(total, FILTER_SCAN), 200):
+        ids = _lane_ids(connection, queue_name, lane, start, 200)
+        cards = fetch_cards(connection, ids)
+        matched += [cards[i] for i in ids if i in cards and (text in cards[i]["func"].lower()
+                                                             or text in cards[i]["nick"].lower())]
+    pages = max(1, -(-len(matched) // PAGE_SIZE))
+    page = min(max(0, page), pages - 1)
+    shown = matched[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    return {"ids": [c["id"] for c in shown], "cards": {c["id"]: c for c in shown}, "total": total, "page": page,
+            "pages": pages, "matched": len(matched), "scanned": min(total, FILTER_SCAN)}
+
+
+def _lane_ids(connection, queue_name, lane, start, count):
+    """Job ids ``start`` to ``start + count`` of a lane, newest first."""
+    if lane == "queued":
+        key = _queue_key(queue_name, connection)
+        ids = connection.lrange(key, -(start + count), -(start + 1)) if start or count else []
+        return [_s(i) for i in reversed(ids)]
+    registry = _registry(lane, queue_name, connection)
+    raw = connection.zrange(registry.key, start, start + count - 1, desc=True)
+    return list(dict.fromkeys(registry.parse_job_id(_s(i)) for i in raw))
 
 
 def read_workers(connection):
@@ -385,15 +483,17 @@ def snapshot(connection, queue_names, limit, last_event_id=None):
     Its Redis work is bounded by ``limit``, not by the size of the
     registries: 100,000 failed jobs cost what 25 do.
     """
-    counts, lanes, last = read_view(connection, queue_names, limit)
+    counts, lanes, last, stats = read_view(connection, queue_names, limit)
     ids = {i for per_queue in lanes.values() for lane_ids in per_queue.values() for i in lane_ids}
+    workers = read_workers(connection)
     return {
         "last": last if last_event_id is None else last_event_id,
         "queues": list(queue_names),
         "counts": counts,
+        "summary": summary(counts, stats, workers),
         "lanes": lanes,
         "cards": fetch_cards(connection, ids),
-        "workers": read_workers(connection),
+        "workers": workers,
         "paused": sorted(_s(n) for n in connection.smembers(keys.PAUSED_QUEUES)),
         "limit": limit,
     }

@@ -161,7 +161,7 @@ class Watcher:
 
     def _prime(self):
         """Start after the newest event, knowing the jobs already shown."""
-        _counts, lanes, last = state.read_view(self.connection, self.queue_names, self.lane_limit)
+        _counts, lanes, last, _stats = state.read_view(self.connection, self.queue_names, self.lane_limit)
         self.last_sent = last
         self.shown.load(lanes)
         for per_queue in lanes.values():
@@ -189,8 +189,9 @@ class Watcher:
         elif self._workers_due and time.monotonic() >= self._workers_at + WORKERS_INTERVAL:
             workers = self._workers_if_changed()
             if workers is not None:
-                self._counts_sent = state.read_counts(self.connection, self.queue_names)
-                self._emit(keys.COUNTS_EVENT, {"counts": self._counts_sent, "workers": workers})
+                self._counts_sent, stats = state.read_counts(self.connection, self.queue_names, with_stats=True)
+                self._emit(keys.COUNTS_EVENT, {"counts": self._counts_sent, "workers": workers,
+                                               "summary": state.summary(self._counts_sent, stats, workers)})
         if time.monotonic() >= self._next_reconcile:
             self.reconcile()
             self._next_reconcile = time.monotonic() + self.reconcile_interval
@@ -198,16 +199,17 @@ class Watcher:
     def _drain(self):
         """Send, without waiting, every event written up to now (several deltas after a burst)."""
         while True:
-            entries, counts = state.read_counts_since(self.connection, self.queue_names, self.last_sent, MAX_BATCH)
+            entries, counts, stats = state.read_counts_since(self.connection, self.queue_names, self.last_sent,
+                                                             MAX_BATCH)
             if not entries:
                 return
             full = len(entries) == MAX_BATCH
             # A full batch has more behind it: its counts would be ahead of its events.
-            self._send_delta([events.decode(i, f) for i, f in entries], None if full else counts)
+            self._send_delta([events.decode(i, f) for i, f in entries], None if full else counts, stats)
             if not full:
                 return
 
-    def _send_delta(self, batch, counts):
+    def _send_delta(self, batch, counts, stats=None):
         for event in batch:
             self.shown.apply(event, _lane_after(event) if event.get("job") else None)
             if event.get("job"):
@@ -222,6 +224,9 @@ class Watcher:
         if counts is not None:
             payload["counts"] = counts
             self._counts_sent = counts
+            if stats is not None:
+                payload["summary"] = state.summary(counts, stats, workers if workers is not None else
+                                                   (self._workers_sent or []))
         if workers is not None:
             payload["workers"] = workers
         # The interval runs from the start of a fan-out, not its end: sending
@@ -259,7 +264,7 @@ class Watcher:
         that is the only case that makes a ``seen`` event. A job that moved
         after the read has a newer event, which already tells the clients.
         """
-        counts, lanes, horizon = state.read_view(self.connection, self.queue_names, self.lane_limit)
+        counts, lanes, horizon, stats = state.read_view(self.connection, self.queue_names, self.lane_limit)
         horizon_key = events.id_key(horizon)
         if events.id_key(self.last_sent) < horizon_key:
             self._drain()
@@ -278,7 +283,8 @@ class Watcher:
         if counts != self._counts_sent or workers != self._workers_sent:
             self._counts_sent, self._workers_sent = counts, workers
             self._workers_at, self._workers_due = time.monotonic(), False
-            self._emit(keys.COUNTS_EVENT, {"counts": counts, "workers": workers})
+            self._emit(keys.COUNTS_EVENT, {"counts": counts, "workers": workers,
+                                           "summary": state.summary(counts, stats, workers)})
 
     def _publish_seen(self, unknown):
         cards = state.fetch_cards(self.connection, unknown)

@@ -33,7 +33,7 @@ from rq.timeouts import TimerDeathPenalty
 from rq.worker import SimpleWorker, Worker
 
 from .. import keys
-from . import dequeue, events
+from . import dequeue, events, format
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class LiveMixin:
 
     def handle_job_success(self, job, queue, started_job_registry, execution):
         result = job._result
-        self._park("finished", job, worker=self.name, info=_summary(result))
+        self._park("finished", job, worker=self.name, info=format.summary(result))
         try:
             self._until_redis_takes_it(
                 lambda: super(LiveMixin, self).handle_job_success(job, queue, started_job_registry, execution),
@@ -155,11 +155,11 @@ class LiveMixin:
             self._park("canceled", job, worker=self.name, info="stopped by the presenter")
         elif job.should_retry:
             interval = job.get_retry_interval()
-            self._park("retry", job, worker=self.name, info=_last_line(exc_string),
+            self._park("retry", job, worker=self.name, info=format.last_line(exc_string),
                        at=repr(time.time() + interval) if interval else None,
                        left=job.retries_left - 1)
         else:
-            self._park("failed", job, worker=self.name, info=_last_line(exc_string))
+            self._park("failed", job, worker=self.name, info=format.last_line(exc_string))
         try:
             self._until_redis_takes_it(
                 lambda: super(LiveMixin, self).handle_job_failure(
@@ -310,20 +310,6 @@ def _status(job):
 def _left_started(job):
     """Whether a settlement already went through: the job is no longer started."""
     return _status(job) != JobStatus.STARTED.value
-
-
-def _last_line(text):
-    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
-    return lines[-1] if lines else ""
-
-
-def _summary(value):
-    """What a card says about a result: a job's own ``summary`` if it gives one."""
-    if value is None:
-        return ""
-    if isinstance(value, dict) and isinstance(value.get("summary"), str):
-        return value["summary"]
-    return repr(value)
 
 
 class PausableQueue(Queue):

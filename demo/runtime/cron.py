@@ -38,7 +38,8 @@ from rq import cron
 from demo import jobs, keys
 
 cron.register(jobs.tick, queue_name="default", interval=10, name=keys.CRON_TICK_NAME,
-              job_timeout=30, result_ttl=600)
+              job_timeout=30, result_ttl=600,
+              meta={keys.RECURRING_META: keys.CRON_TICK_NAME})  # the dashboard folds its runs
 # endregion
 
 #: Seconds the cron lock lives without renewal: how long a dead holder's

@@ -150,3 +150,14 @@ Connection.prototype.job = function (id, done) {
     done(err ? { ok: false, error: "the server did not answer in time" } : (ack || { ok: false, error: "no answer" }));
   });
 };
+
+/* Any request with an ack ({ok, error, ...}): e.g. call("lane", {queue, lane, page, filter}, done). */
+Connection.prototype.call = function (event, payload, done) {
+  if (!this.socket || !this.socket.connected) {
+    done({ ok: false, error: "not connected to the server" });
+    return;
+  }
+  this.socket.timeout(10000).emit(event, payload, function (err, ack) {
+    done(err ? { ok: false, error: "the server did not answer in time" } : (ack || { ok: false, error: "no answer" }));
+  });
+};

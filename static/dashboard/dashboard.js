@@ -8,15 +8,17 @@
  * server; the page never derives them.
  *
  * Shaped like reveal.js: `Dashboard(root)` builds one store and a
- * controller per aspect, one ES module each (connection, lanes, workers,
- * chart, detail, controls); every controller has `render()` and `update()`;
+ * controller per aspect, one ES module each (connection, summary, lanes,
+ * lanesheet, workers, chart, detail, controls, confirm); views have `render()` and `update()`;
  * the core only orchestrates. Served as they are, no bundler. All text goes in with textContent: data never becomes HTML.
  */
 
-import { idCompare, mark } from "./util.js";
+import { idCompare, mark, tickTimes } from "./util.js";
 import { Store } from "./store.js";
 import { Connection } from "./connection.js";
+import { SummaryView } from "./summary.js";
 import { LanesView } from "./lanes.js";
+import { LaneSheet } from "./lanesheet.js";
 import { WorkersView } from "./workers.js";
 import { ChartView } from "./chart.js";
 import { DetailView } from "./detail.js";
@@ -28,6 +30,9 @@ function Dashboard(root) {
   this.root = root;
   this.presenter = root.dataset.presenter === "true";
   var queues = (root.dataset.queues || "").split(",").filter(Boolean);
+  // ?queues=low,default: only those, in that order (the server checked the names)
+  this.wantedQueues = (root.dataset.show || "").split(",").filter(Boolean);
+  this.audienceQueue = root.dataset.audienceQueue || "";
   this.store = new Store(queues);
   this.ready = false;
   this.shown = false;
@@ -35,7 +40,9 @@ function Dashboard(root) {
   this.noticeBox = document.getElementById("notice");
   this.controls = new Controls(this);
   this.connection = new Connection(this);
+  this.summary = new SummaryView(this);
   this.lanes = new LanesView(this);
+  this.sheet = new LaneSheet(this);
   this.workers = new WorkersView(this);
   this.chart = new ChartView(this);
   this.detail = new DetailView(this);
@@ -45,10 +52,13 @@ function Dashboard(root) {
   this.store.on(function (change) { self.changed(change); });
   // Connect first: the handshake runs while the page builds its lanes and chart.
   this.connection.bind();
+  this.summary.render();
   this.lanes.render();
   this.controls.renderWorkers();
   this.detail.bind();
+  this.sheet.bind();
   this.chart.start();
+  tickTimes(root);
   mark("omq-built");
 }
 
@@ -61,6 +71,7 @@ Dashboard.prototype.changed = function (change) {
     if (change.events) {
       this.chart.record(change.events);
       this.detail.touched(change.events);
+      this.lanes.noteActivity(change.events);
     }
     if (change.workers) this.dirty.workers = true;
   }
@@ -71,9 +82,18 @@ Dashboard.prototype.changed = function (change) {
 Dashboard.prototype.schedule = function () {
   var self = this;
   if (this.frame !== null) return;
-  var run = function () { self.frame = null; self.flush(); };
+  var timer = null, raf = null;
+  var run = function () {
+    window.clearTimeout(timer);
+    window.cancelAnimationFrame(raf);
+    self.frame = null;
+    self.flush();
+  };
   // A hidden tab gets no animation frames: the store keeps up, the DOM waits.
-  this.frame = document.hidden ? window.setTimeout(run, 500) : window.requestAnimationFrame(run);
+  // A frame off screen (a widget on a printed page) gets none either: a timer stands in.
+  timer = window.setTimeout(run, document.hidden ? 500 : 250);
+  if (!document.hidden) raf = window.requestAnimationFrame(run);
+  this.frame = timer;
 };
 
 Dashboard.prototype.flush = function () {
@@ -87,9 +107,12 @@ Dashboard.prototype.flush = function () {
     this.lanes.update({ kind: "delta" });
   }
   if (dirty.workers) this.workers.update();
+  this.summary.update();
+  this.controls.update();
   if (dirty.relayout && !this.shown) { // navigation -> first state on screen
     this.shown = true;
     mark("omq-first-render");
+    document.documentElement.dataset.ready = "true"; // screenshots and --pdf stills wait for it
   }
   this.ready = true;
   this.root.dataset.last = this.store.last || "";

@@ -8,6 +8,7 @@ export function Store(queues) {
   this.last = null;          // id of the last event applied
   this.limit = 25;
   this.counts = {};
+  this.summary = null;       // the header row's totals (demo.live.state.summary)
   this.lanes = {};
   this.cards = new Map();    // job id -> card
   this.workers = [];
@@ -36,6 +37,7 @@ Store.prototype.loadSnapshot = function (snap) {
   this.queues = (snap.queues || this.queues).slice();
   this.limit = snap.limit || this.limit;
   this.counts = snap.counts || {};
+  this.summary = snap.summary || null;
   this.workers = snap.workers || [];
   this.paused = new Set(snap.paused || []);
   this.cards = new Map();
@@ -71,6 +73,7 @@ Store.prototype.applyDelta = function (delta) {
   });
   this.last = delta.last;
   if (delta.counts) this.counts = delta.counts;
+  if (delta.summary) this.summary = delta.summary;
   if (delta.workers) this.workers = delta.workers;
   this.notify({ kind: "delta", moved: moved, events: applied, workers: !!delta.workers });
   return "applied";
@@ -78,6 +81,7 @@ Store.prototype.applyDelta = function (delta) {
 
 Store.prototype.setCounts = function (message) {
   if (message.counts) this.counts = message.counts;
+  if (message.summary) this.summary = message.summary;
   if (message.workers) this.workers = message.workers;
   this.notify({ kind: "counts", workers: !!message.workers });
 };
@@ -120,6 +124,7 @@ Store.prototype.applyEvent = function (event) {
   if (!card) card = { id: event.job, progress: null, info: "" };
   if (event.func) card.func = event.func;
   if (event.nick !== undefined) card.nick = event.nick;
+  if (event.recurring !== undefined) card.recurring = event.recurring;
   if (event.worker) card.worker = event.worker;
   card.queue = queue;
   var iso = event.ts ? new Date(event.ts * 1000).toISOString() : null;

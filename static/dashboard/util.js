@@ -68,3 +68,56 @@ export function seconds(from, to) {
   if (isNaN(a) || isNaN(b)) return null;
   return (b - a) / 1000;
 }
+
+// -- times as people read them: "12 s ago", the exact time on hover -----------
+
+/* A Date from a Date, an ISO text or Unix seconds (events' ts). */
+function toDate(value) {
+  if (!value) return null;
+  var date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+  return isNaN(date.getTime()) ? null : date;
+}
+
+export function ago(value, now) {
+  var date = toDate(value);
+  if (!date) return "";
+  var s = Math.round(((now || Date.now()) - date.getTime()) / 1000);
+  if (s < 0) return "in " + agoText(-s);
+  if (s < 2) return "just now";
+  return agoText(s) + " ago";
+}
+
+function agoText(s) {
+  if (s < 60) return s + " s";
+  if (s < 3600) return Math.floor(s / 60) + " min";
+  return Math.floor(s / 3600) + " h";
+}
+
+/* A <time> that says "12 s ago" and keeps saying it right (see tickTimes). */
+export function timeEl(value, className) {
+  var node = el("time", className || "ago");
+  setTime(node, value);
+  return node;
+}
+
+export function setTime(node, value) {
+  var date = toDate(value);
+  node.hidden = !date;
+  if (!date) return;
+  node.dateTime = date.toISOString();
+  node.title = date.toLocaleString();
+  node.dataset.t = String(date.getTime());
+  node.textContent = ago(date);
+}
+
+/* Once a second, every relative time on the page (one timer for all of them). */
+export function tickTimes(root) {
+  window.setInterval(function () {
+    if (document.hidden) return;
+    var now = Date.now();
+    root.querySelectorAll("time[data-t]").forEach(function (node) {
+      var text = ago(new Date(Number(node.dataset.t)), now);
+      if (node.textContent !== text) node.textContent = text;
+    });
+  }, 1000);
+}

@@ -48,7 +48,8 @@
  *           once, when its slide is first shown and <base>healthz answers, and
  *           kept after, so a widget keeps its state between slides.
  * Code fit  A code block too big for its slide gets a smaller font (inline style,
- *           down to config.codeMin logical px), measured once per slide when it
+ *           down to config.codeMin logical px), short code a bigger one (up to
+ *           config.codeMax, not on a dense slide), measured once per slide when it
  *           is first shown, printed or drawn in the overview or presenter view,
  *           and again after a resize or a theme change; deck.controller('fit').
  * Modes     ?presenter (presenter view in a tab, follows the other tabs of the
@@ -77,6 +78,7 @@
     healthTimeout: 2000,  // ms before a silent server counts as offline
     channel: null,        // BroadcastChannel name; null: derived from the page path
     codeMin: 16,          // smallest font (logical px) a code block is shrunk to so it fits its slide
+    codeMax: 40,          // largest font short code grows to, to fill its slide
     plugins: []
   };
 

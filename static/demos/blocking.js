@@ -74,24 +74,45 @@
     return [xs, inline, late, background];
   }
 
+  /* The chart takes its colours and type from the theme (static/charts.js); a
+   * theme change rebuilds it. Its legend is the big numbers above it. */
   function makeChart() {
     var el = document.getElementById("chart");
     if (typeof uPlot !== "function") {
       el.textContent = "chart library missing (run npm ci)";
       return null;
     }
-    var dots = function (color) {
-      return { stroke: color, fill: color, paths: function () { return null; }, points: { show: true, size: 9, space: 0, fill: color } };
+    var theme = OMQCharts.style(el);
+    var dots = function (name) {
+      var color = theme.color(name);
+      return { stroke: color, fill: color, paths: function () { return null; },
+               points: { show: true, size: Math.round(theme.px * 0.6), space: 0, fill: color } };
     };
     return new uPlot({
-      width: Math.max(260, el.clientWidth), height: 240,
+      width: Math.max(260, el.clientWidth), height: chartHeight(),
+      legend: { show: false }, cursor: { show: false },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(timeout * 1.1, max || 1)]; } } },
-      axes: [{ stroke: "#8e99b3", grid: { stroke: "#2a3350" } },
-             { stroke: "#8e99b3", grid: { stroke: "#2a3350" }, label: "seconds", size: 50 }],
-      series: [{}, Object.assign({ label: "inline" }, dots("#e0493a")),
-               Object.assign({ label: "inline, timed out" }, dots("#e6a23c")),
-               Object.assign({ label: "background" }, dots("#2fb36d"))]
+      axes: [OMQCharts.timeAxis(el, OMQ.now),
+             OMQCharts.axis(el, { label: "seconds", incrs: OMQCharts.integers })],
+      series: [{}, Object.assign({ label: "inline" }, dots("--st-failed")),
+               Object.assign({ label: "inline, timed out" }, dots("--warn")),
+               Object.assign({ label: "background" }, dots("--st-finished"))]
     }, series(), el);
+  }
+
+  function chartHeight() {  // inside a slide the chart fills what its panel leaves
+    var box = document.getElementById("chart").parentNode;
+    return Math.max(160, document.documentElement.classList.contains("embed") ? box.clientHeight : 260);
+  }
+
+  function fit() {
+    if (chart) chart.setSize({ width: Math.max(260, document.getElementById("chart").clientWidth), height: chartHeight() });
+  }
+
+  function rebuild() {
+    if (chart) chart.destroy();
+    OMQ.clear(document.getElementById("chart"));
+    chart = makeChart();
   }
 
   function median(values) {
@@ -102,16 +123,21 @@
 
   function update() {
     if (chart) chart.setData(series());
+    document.getElementById("chart-empty").hidden = samples.length > 0;
+    document.getElementById("stats").hidden = !samples.length;  // no "median: ?" before the first answer
     var recent = samples.slice(-40);
     var of = function (path, ok) {
       return recent.filter(function (s) { return s.path === path && (ok == null || s.ok === ok); })
                    .map(function (s) { return s.ms / 1000; });
     };
     var stats = OMQ.clear(document.getElementById("stats"));
-    var show = function (label, value) { stats.appendChild(h("span", {}, label + " ", h("b", { text: value }))); };
-    show("inline, median:", OMQ.seconds(median(of("inline", true))));
-    show("background, median:", OMQ.seconds(median(of("background"))));
-    show("timeouts:", String(of("inline", false).length));
+    var show = function (kind, label, value) {
+      stats.appendChild(h("div", { class: "stat " + kind }, h("b", { text: value }), h("span", { text: label })));
+    };
+    var inlineMedian = median(of("inline", true)), backgroundMedian = median(of("background"));
+    show("inline", "inline, median", inlineMedian == null ? "–" : OMQ.seconds(inlineMedian));
+    show("background", "background, median", backgroundMedian == null ? "–" : OMQ.seconds(backgroundMedian));
+    show("late", "timed out", String(of("inline", false).length));
   }
 
   function addSample(sample) {
@@ -175,11 +201,12 @@
   }
 
   chart = makeChart();
-  window.addEventListener("resize", function () {
-    if (chart) chart.setSize({ width: Math.max(260, document.getElementById("chart").clientWidth), height: 240 });
-  });
+  update();
+  if (window.ResizeObserver) new ResizeObserver(fit).observe(document.getElementById("chart").parentNode);
+  else window.addEventListener("resize", fit);
+  OMQCharts.onTheme(rebuild);
   OMQ.live({
-    connect: function () { load(); jobs.restore("blocking"); },
+    connect: function () { return Promise.all([load(), jobs.restore("blocking")]); },
     event: function (e) {
       if (e.type === "web") webEvent(e);
       else jobs.event(e);

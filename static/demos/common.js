@@ -111,11 +111,16 @@
       show("offline", "live updates unavailable");
       return null;
     }
-    var socket = io("/live");
+    // WebSocket first: a deck keeps every widget's frame (and its socket) open, and
+    // long-polling ones would soon use up the browser's six connections to the server.
+    var socket = io("/live", { transports: ["websocket", "polling"], tryAllTransports: true });
     var away = "can't reach the talk's server; we'll retry";
     socket.on("connect", function () {
       show("live", "live");
-      if (handlers.connect) handlers.connect();
+      // data-ready: the page's first state is on screen (screenshots and --pdf stills wait for it)
+      Promise.resolve(handlers.connect && handlers.connect()).then(function () {
+        document.documentElement.dataset.ready = "true";
+      });
     });
     socket.on("disconnect", function () { show("offline", away); });
     socket.on("connect_error", function () { show("offline", away); });
@@ -196,7 +201,9 @@
       case "started":
         job.status = "started"; job.at = null; job.progress = null;
         job.attempt = (job.attempt || 0) + 1;
-        job.log.push("attempt " + job.attempt + " started on " + (e.worker || "a worker") + (e.pid ? " (pid " + e.pid + ")" : ""));
+        job.log.push("attempt " + job.attempt + " started");
+        // which worker and process: for the curious, folded under "details"
+        job.ids = (job.ids || []).concat("attempt " + job.attempt + ": " + (e.worker || "a worker") + (e.pid ? ", pid " + e.pid : ""));
         break;
       case "progress":
         job.progress = e.progress; job.note = e.info || ""; break;
@@ -290,6 +297,11 @@
       var ol = h("ol", { class: "log" });
       job.log.forEach(function (line) { ol.appendChild(h("li", { text: line })); });
       el.appendChild(ol);
+      if (job.ids && job.ids.length) {
+        var ids = h("ul");
+        job.ids.forEach(function (line) { ids.appendChild(h("li", { text: line })); });
+        el.appendChild(h("details", { class: "ids" }, h("summary", { text: "details" }), ids));
+      }
     }
     var d = job.detail;
     if (d && d.status === "finished" && d.result != null) {

@@ -41,8 +41,6 @@
   function add(mail, open) {
     if (shown[mail.id]) return;
     shown[mail.id] = true;
-    var empty = document.getElementById("empty");
-    if (empty) empty.remove();
     mailbox.insertBefore(mailItem(mail, open), mailbox.firstChild);
     while (mailbox.children.length > 50) mailbox.removeChild(mailbox.lastChild);
   }

@@ -39,15 +39,17 @@
   function showCron(state) {
     var summary = document.getElementById("cron-summary");
     var next = document.getElementById("cron-next");
+    // The scheduler's name and pid are for the curious: folded under "details".
+    document.getElementById("cron-ids").hidden = !state.scheduler;
     if (state.found) {
-      summary.textContent = "CronScheduler" + (state.scheduler ? " " + state.scheduler + " (pid " + state.pid + ")" : "") +
-        ": tick every " +
-        state.interval + " s on default" + (state.running ? "" : ", but it has not been heard from lately");
+      summary.textContent = "rq's cron scheduler enqueues a tick every " + state.interval + " s on default" +
+        (state.running ? "." : ", but it has not been heard from lately.");
+      if (state.scheduler) document.getElementById("cron-who").textContent = "CronScheduler " + state.scheduler + ", pid " + state.pid;
     } else {
       summary.textContent = "No cron scheduler is running (serve starts one).";
     }
     if (state.next_at) { next.dataset.at = state.next_at; next.dataset.due = "now"; }
-    else { delete next.dataset.at; next.textContent = "?"; }
+    else { delete next.dataset.at; next.textContent = "when the scheduler is found"; }
     var list = OMQ.clear(document.getElementById("ticks"));
     state.ticks.forEach(function (tick) {
       var when = tick.enqueued_at ? new Date(tick.enqueued_at * 1000).toLocaleTimeString() : "?";

@@ -53,8 +53,23 @@
         });
         if (!moved) break;
       }
+      if (!spill(slide) && sizes.every(function (s) { return s.ratio === 1; })) grow(slide, sizes);
       sizes.forEach(function (s) { s.pre.style.overflow = s.overflow; });
       if (hidden) { style.visibility = was[0]; style.display = was[1]; }
+    }
+    // Short code grows to fill its slide, as long code shrinks: the largest size up
+    // to codeMax at which the slide still fits (a few layouts: a binary search).
+    function grow(slide, sizes) {
+      var max = deck.config.codeMax, start = sizes.map(function (s) { return s.size; }), base = start[0];
+      if (slide.classList.contains('dense') || !(max > base)) return;
+      var apply = function (size) { sizes.forEach(function (s, i) { set(s, size * start[i] / base); }); };
+      var lo = base, hi = max;
+      while (hi - lo > 0.5) {
+        var mid = Math.floor(lo + hi) / 2;
+        apply(mid);
+        if (!spill(slide) && !sizes.some(function (s) { return over(s.pre); })) lo = mid; else hi = mid;
+      }
+      apply(lo);
     }
     function set(s, size) {
       s.size = Math.max(s.floor, size);

@@ -16,7 +16,12 @@
         }).join('') + '</table>');
         box.hidden = true;
       },
-      toggle: function () { box.hidden = !box.hidden; },
+      toggle: function () {
+        box.hidden = !box.hidden;
+        Array.prototype.forEach.call(box.querySelectorAll('th'), function (key) {  // say which theme is on
+          if (key.textContent === 't') key.nextSibling.textContent = 'next theme (now: ' + document.documentElement.getAttribute('data-theme') + ')';
+        });
+      },
       destroy: function () { box.remove(); }
     });
   };

@@ -22,6 +22,9 @@
   // ?presenter: current slide, the next step, notes, a timer with pace, in a tab.
   OMQ.controllers.presenter = function Presenter(deck) {
     var panel, next, label, notes, elapsed, clock, count, pace, toggle, timer, ready = false, plan = [], total = 0;
+    var nextName, name;  // the next and the current slide's names
+    // A slide's name from the build (its heading, else an image's alt, a widget, its first words).
+    function title(h) { var s = deck.slides[h]; return (s && s.getAttribute('data-title')) || 'Slide ' + (h + 1); }
     // The timer survives a reload of this view: {run, base (s), since (ms)}.
     var key = 'omq-timer:' + window.location.pathname, t = {run: false, base: 0, since: 0};
     try { t = JSON.parse(window.localStorage.getItem(key)) || t; } catch (err) { /* a fresh timer */ }
@@ -73,8 +76,9 @@
       render: function () {
         if (deck.config.mode !== 'presenter') return;
         panel = make('div', 'presenter', document.body);
-        var upcoming = make('div', 'p-next', panel);
-        label = make('div', 'p-label', upcoming);
+        var upcoming = make('div', 'p-next', panel), head = make('div', 'p-head', upcoming);
+        label = make('div', 'p-label', head);
+        nextName = make('div', 'p-name', head);
         next = make('div', 'p-stage', upcoming);
         var copy = deck.el.querySelector('.slides').cloneNode(true);
         Array.prototype.forEach.call(copy.querySelectorAll('[id]'), function (node) { node.removeAttribute('id'); });
@@ -89,6 +93,7 @@
         reset.addEventListener('click', function () { t = {run: t.run, base: 0, since: Date.now()}; save(); tick(); });
         clock = make('span', 'p-clock', bar);
         count = make('span', 'p-count', bar);
+        name = make('span', 'p-name', bar);
         pace = make('span', 'p-pace', bar);
       },
       bind: function () {
@@ -116,10 +121,12 @@
         next.classList.toggle('end', h >= state.count);
         label.textContent = more ? 'Next: step ' + (f + 1) + ' of ' + (state.fragments + 1) :
           h < state.count ? 'Next: slide ' + deck.label(h) : 'Next';
+        nextName.textContent = h < state.count ? title(h) : '';
         var source = deck.slides[state.h].querySelector('.notes');
         notes.innerHTML = source ? source.innerHTML : '<p class="p-none">No notes for this slide.</p>';
         count.textContent = 'Slide ' + deck.label(state.h) + ' / ' + (deck.vertical ? deck.columns : state.count) +
           (state.fragments ? ' · step ' + (state.f + 1) + ' of ' + (state.fragments + 1) : '');
+        name.textContent = title(state.h);
         if (plan.length) tick();
       },
       destroy: function () { if (panel) panel.remove(); }

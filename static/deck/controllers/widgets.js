@@ -4,10 +4,24 @@
   'use strict';
   var make = OMQ.util.make, controller = OMQ.util.controller;
 
+  // What a widget's card says while there is no live frame. The build writes a
+  // neutral card (no server address: the deck does not know where it will be
+  // served); here it says why, for the main screen only. Other views of the
+  // slide (presenter view, overview thumbnails, print) keep the neutral text.
+  function offlineCard(widget, mode, base) {
+    var why = widget.querySelector('.widget-why');
+    if (!why) return;
+    if (mode === 'print') why.textContent = 'Shown live during the talk.';
+    else if (mode !== 'deck') why.textContent = 'On the main screen.';
+    else if (!base) why.textContent = 'This deck was opened without its demo server: start it with make demo and open the deck it serves.';
+    else why.textContent = 'The demo server at ' + base + ' is not reachable: start it with make demo.';
+  }
+
   // Live demo frames: made once when their slide is first shown and the demo
   // server answers, then kept (hidden, never reloaded) so their state survives.
+  // A frame gets the deck's theme in its URL, and every theme change after.
   OMQ.controllers.widgets = function Widgets(deck) {
-    var base = null, checked = null, checkedAt = 0;
+    var base = null, checked = null, checkedAt = 0, offTheme = null, printLive = false;
     // A phone held upright shows "Open this demo" (deck.css's phone section) instead of a frame.
     var phone = window.matchMedia ? window.matchMedia('(orientation: portrait) and (max-width: 600px)') : {matches: false};
     function resolveBase(config) {
@@ -31,29 +45,32 @@
         .then(function (ok) { clearTimeout(timer); return ok; });
       return checked;
     }
-    function explain(widget, text) {
-      var why = widget.querySelector('.widget-why');
-      if (why) why.textContent = text;
+    function theme() { return document.documentElement.getAttribute('data-theme') || ''; }
+    function frameUrl(widget) {
+      var url = new URL(widget.getAttribute('data-path'), base);
+      if (theme()) url.searchParams.set('theme', theme());
+      return url.href;
+    }
+    function retheme() {  // the frame keeps its state: a message, not a reload
+      Array.prototype.forEach.call(deck.el.querySelectorAll('.widget iframe'), function (frame) {
+        try { frame.contentWindow.postMessage({omq: 'theme', theme: theme()}, new URL(base).origin); } catch (err) { /* gone */ }
+      });
     }
     function show(widget) {
-      if (deck.config.mode !== 'deck') {
-        explain(widget, deck.config.mode === 'print' ? 'Shown live during the talk.' : 'Live on the main screen.');
-        return;
-      }
-      if (!base) {
-        explain(widget, 'This deck was opened without its demo server, so the live demo cannot run here.');
+      var mode = deck.config.mode;
+      if (!base || !(mode === 'deck' || (mode === 'print' && printLive))) {
+        offlineCard(widget, mode, base);
+        widget.dataset.state = 'offline';
         return;
       }
       if (phone.matches) return;
       reachable().then(function (ok) {
         widget.classList.toggle('live', ok);
-        if (!ok) {
-          explain(widget, 'The demo server at ' + base + ' is not reachable.');
-          return;
-        }
+        widget.dataset.state = ok ? 'live' : 'offline';  // --pdf waits for every widget to know
+        if (!ok) { offlineCard(widget, mode, base); return; }
         if (!widget.querySelector('iframe')) {
           var frame = make('iframe', '', null);
-          frame.src = new URL(widget.getAttribute('data-path'), base).href;
+          frame.src = frameUrl(widget);
           frame.title = 'Live demo: ' + widget.getAttribute('data-widget');
           widget.appendChild(frame);
         }
@@ -73,6 +90,8 @@
       },
       configure: function (config) {
         base = resolveBase(config);
+        // ?print&server=URL (build_slides.py --pdf --demo-url): print a still of each live demo
+        printLive = new URLSearchParams(window.location.search).has('server');
         if (!base || config.mode !== 'deck') return;
         Array.prototype.forEach.call(deck.el.querySelectorAll('.widget[data-path]'), function (widget) {
           var open = make('a', 'widget-open', widget, 'Open this demo');
@@ -83,8 +102,14 @@
           open.rel = 'noopener';
         });
       },
-      bind: function () { deck.el.addEventListener('click', retry); },
-      unbind: function () { deck.el.removeEventListener('click', retry); },
+      bind: function () {
+        deck.el.addEventListener('click', retry);
+        offTheme = deck.on('themechanged', retheme);
+      },
+      unbind: function () {
+        deck.el.removeEventListener('click', retry);
+        if (offTheme) offTheme();
+      },
       update: function (state) {
         Array.prototype.forEach.call(deck.slides[state.h].querySelectorAll('.widget'), show);
       },
