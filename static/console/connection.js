@@ -54,6 +54,8 @@ Connection.prototype.hello = function () {
     }
     ack.entries.forEach(function (entry) { self.accept(entry); });
     buffered.forEach(function (entry) { self.onEntry(entry); });
+    // data-ready: the first transcript is on screen (screenshots and --pdf stills wait for it)
+    document.documentElement.dataset.ready = "true";
     if (self.helloAgain) { self.helloAgain = false; self.hello(); }
   });
 };
