@@ -91,9 +91,11 @@ def run(args):
                 start_id = events.last_id(redis.client)
                 before = _cpu(server.pid, viewers, redis)
                 feeder = Feeder(redis.client, args.rate, args.seconds)
+                print(f"{args.clients} viewers connected; feeding {args.rate:g} jobs/s for {args.seconds:g} s "
+                      f"(serve pid {server.pid})", flush=True)
                 feeder.start()
                 feeder.join()
-                time.sleep(1.0)  # the last delta
+                time.sleep(3.5)  # the last deltas, as latency.py waits
                 spent = {k: v - before[k] for k, v in _cpu(server.pid, viewers, redis).items()}
                 load.append(os.getloadavg()[0])
                 figures = viewers.finish()

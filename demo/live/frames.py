@@ -14,9 +14,9 @@ browser-like clients, against 53 µs without compression.
   (RFC 7692 section 7.1.1.1, which lets a server say so unasked): each
   message it sends is compressed on its own, so one text gives the same
   bytes on every connection with the same window size;
-- a send of the same text object as the previous send (every recipient of
-  one broadcast) reuses the frame built for it, per window size, and writes
-  it whole with ``sendall``. Any other connection (context takeover, another
+- a send of a text object sent before (every recipient of one broadcast
+  gets the same object) reuses the frame built for it, per window size, and
+  writes it whole with ``sendall``; the last few texts' frames are kept. Any other connection (context takeover, another
   extension) and any other text take simple-websocket's own path.
 
 Each message being compressed on its own costs some ratio on small ones (no
@@ -24,7 +24,9 @@ dictionary shared across messages); the JSON of a delta repeats its keys
 within itself, which is where most of the saving is.
 """
 
+import threading
 import zlib
+from collections import OrderedDict
 
 import simple_websocket.ws as _ws
 from simple_websocket import ConnectionClosed
@@ -42,9 +44,14 @@ class SharedDeflate(PerMessageDeflate):
         super().__init__(**options)
 
 
-#: (text, {window bits or 0: frame}) of the last text shared; replaced whole, never
-#: mutated for another text, so concurrent senders (threading mode) cannot mix them.
-_last = (None, {})
+#: Texts whose frames are kept: a few broadcasts may be on their way at once
+#: (a delta still reaching some sockets while the next one starts).
+KEPT = 16
+
+#: id(text) -> (text, {window bits or 0: frame}), least recently used first. The
+#: text is held, so its id cannot be reused while its frames are kept.
+_frames = OrderedDict()
+_lock = threading.Lock()
 _installed = []
 
 
@@ -65,13 +72,20 @@ def _send(self, data):
         return _installed[0](self, data)
     if not self.connected:
         raise ConnectionClosed(self.close_reason, self.close_message)
-    global _last
-    entry = _last
-    if entry[0] is not data:
-        entry = _last = (data, {})
-    frame = entry[1].get(bits)
+    with _lock:
+        entry = _frames.get(id(data))
+        if entry is not None and entry[0] is data:
+            _frames.move_to_end(id(data))
+            frame = entry[1].get(bits)
+        else:
+            entry, frame = (data, {}), None
     if frame is None:
-        frame = entry[1][bits] = text_frame(data, bits)
+        frame = text_frame(data, bits)
+        with _lock:
+            entry[1][bits] = frame
+            _frames[id(data)] = entry
+            while len(_frames) > KEPT:
+                _frames.popitem(last=False)
     self.sock.sendall(frame)
 
 
