@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import (Blueprint, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
 
+from .live.api import page_snapshot
 from .talk.follow import deck_outline
 from .talk.pages import live_deck_page
 from .talk.presenter import check_token, is_presenter, sign_in
@@ -36,7 +37,7 @@ def favicon():
 def dashboard():
     """The live queue dashboard (read-only unless you are the presenter)."""
     return render_template("dashboard.html", presenter=is_presenter(), embed=request.args.get("embed") == "1",
-                           queues=current_app.config["QUEUE_NAMES"])
+                           queues=current_app.config["QUEUE_NAMES"], snapshot=page_snapshot())
 
 
 @bp.get("/presenter")

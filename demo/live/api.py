@@ -39,6 +39,21 @@ def snapshot():
                                   events.last_id(connection)))
 
 
+def page_snapshot():
+    """The snapshot a dashboard page carries in its HTML, or None when Redis does not answer.
+
+    Its first paint then waits for no socket: the page shows this state at
+    once and its hello asks for what happened since ``last`` (the view and
+    its id are read in one transaction). Bounded by the lane limit, like the
+    hello's snapshot it replaces.
+    """
+    try:
+        return state.snapshot(get_redis(), current_app.config["QUEUE_NAMES"],
+                              current_app.config["DASHBOARD_LANE_LIMIT"])
+    except redis.RedisError:
+        return None
+
+
 @bp.get("/api/jobs/<job_id>")
 def job(job_id):
     """One job's detail."""
