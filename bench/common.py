@@ -265,7 +265,7 @@ class ViewerGroup:
         histograms = ("latency", "finished_latency", "to_emit", "delivery")
         merged = {"latency": Counter(), "finished_latency": Counter(), "to_emit": Counter(), "delivery": Counter(),
                   "ids": Counter(), "gaps": 0, "snapshots": 0, "replays": 0, "clients": 0, "disconnects": 0,
-                  "messages": 0}
+                  "messages": 0, "kinds": Counter()}
         for process in self.processes:
             line = _readline(process, deadline)
             try:
@@ -275,6 +275,7 @@ class ViewerGroup:
             for key in histograms:
                 merged[key].update({int(k): v for k, v in part[key].items()})
             merged["ids"].update(part["ids"])
+            merged["kinds"].update(part["kinds"])
             for key in ("gaps", "snapshots", "replays", "clients", "disconnects", "messages"):
                 merged[key] += part[key]
         return merged
@@ -356,7 +357,8 @@ async def _viewers(base, count, record):
 
     stats = {"latency": Counter(), "finished_latency": Counter(), "ids": Counter(), "to_emit": Counter(),
              "delivery": Counter(), "gaps": 0, "snapshots": 0, "replays": 0, "clients": count, "disconnects": 0,
-             "messages": 0}  # Socket.IO events received: the sends the server made to these viewers
+             "messages": 0,  # Socket.IO events received: the sends the server made to these viewers
+             "kinds": Counter()}  # the same, by event name
     parts = urlsplit(base)
     host, port = parts.hostname, parts.port or 80
     request_head = (f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {parts.netloc}\r\n"
@@ -502,6 +504,7 @@ async def _viewers(base, count, record):
                         parsed.clear()
                     message = parsed[data] = parse(data)
                 name, payload = message
+                stats["kinds"][name] += 1
                 if name == "delta":
                     self.on_delta(payload, now)
                 elif name == "snapshot":
