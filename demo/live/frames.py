@@ -16,8 +16,14 @@ browser-like clients, against 53 µs without compression.
   bytes on every connection with the same window size;
 - a send of a text object sent before (every recipient of one broadcast
   gets the same object) reuses the frame built for it, per window size, and
-  writes it whole with ``sendall``; the last few texts' frames are kept. Any other connection (context takeover, another
-  extension) and any other text take simple-websocket's own path.
+  writes it whole with ``sendall``; the last few texts' frames are kept.
+  Any other connection (context takeover, another extension) and any short
+  text take simple-websocket's own path.
+
+It replaces ``simple_websocket.ws.Base.send`` and the deflate class that
+module accepts with (simple-websocket 1.1, wsproto 1.3): tests/test_frames.py
+checks both, against a real ``serve`` and raw sockets, and every browser test
+goes through it.
 
 Each message being compressed on its own costs some ratio on small ones (no
 dictionary shared across messages); the JSON of a delta repeats its keys
