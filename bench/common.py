@@ -75,6 +75,28 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def tree_cpu_seconds(pid):
+    """CPU seconds of process ``pid`` and all its descendants, with the children
+    they reaped (a forking worker's work horses)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                pass
+    children = {}
+    for child, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(child)
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        if current in stats:
+            total += sum(int(v) for v in stats[current][11:15])
+        todo += children.get(current, [])
+    return total / CLOCK_TICKS
+
+
 def machine_cpu_seconds():
     """CPU seconds all cores have spent busy since boot (from /proc/stat)."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]

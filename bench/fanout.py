@@ -89,7 +89,7 @@ def run(args):
                 viewers.wait_ready(timeout=180)
                 time.sleep(1)
                 start_id = events.last_id(redis.client)
-                before = _cpu(server.pid, viewers, redis)
+                before, began = _cpu(server.pid, viewers, redis), time.monotonic()
                 feeder = Feeder(redis.client, args.rate, args.seconds)
                 print(f"{args.clients} viewers connected; feeding {args.rate:g} jobs/s for {args.seconds:g} s "
                       f"(serve pid {server.pid})", flush=True)
@@ -97,6 +97,7 @@ def run(args):
                 feeder.join()
                 time.sleep(3.5)  # the last deltas, as latency.py waits
                 spent = {k: v - before[k] for k, v in _cpu(server.pid, viewers, redis).items()}
+                window = time.monotonic() - began
                 load.append(os.getloadavg()[0])
                 figures = viewers.finish()
             finally:
@@ -128,7 +129,7 @@ def run(args):
     machine = spent["machine"]
     print(f"{len(expected)} events ({feeder.jobs} jobs) in {args.seconds:.0f} s, ~{deltas:.0f} deltas to each of "
           f"{figures['clients']} viewers = {sends} sends; gaps={figures['gaps']} disconnects={figures['disconnects']}")
-    print(f"CPU during the feed ({machine:.1f} s busy of {2 * args.seconds:.0f} s on 2 cores): serve "
+    print(f"CPU during the feed and its last deltas ({machine:.1f} s busy of {2 * window:.0f} s on 2 cores): serve "
           f"{spent['server']:.2f} s, viewers {spent['viewers']:.2f} s, redis {spent['redis']:.2f} s, rest of the "
           f"machine {machine - spent['server'] - spent['viewers'] - spent['redis']:.2f} s; "
           f"load1 {load[0]:.1f} -> {load[1]:.1f}")
