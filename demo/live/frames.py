@@ -16,7 +16,8 @@ browser-like clients, against 53 µs without compression.
   bytes on every connection with the same window size;
 - a send of a text object sent before (every recipient of one broadcast
   gets the same object) reuses the frame built for it, per window size, and
-  writes it whole with ``sendall``; the last few texts' frames are kept.
+  writes it whole (simple-websocket's own ``send`` may write part of one);
+  the last few texts' frames are kept.
   Any other connection (context takeover, another extension) and any short
   text take simple-websocket's own path.
 
@@ -92,7 +93,9 @@ def _send(self, data):
             _frames[id(data)] = entry
             while len(_frames) > KEPT:
                 _frames.popitem(last=False)
-    self.sock.sendall(frame)
+    sent = self.sock.send(frame)  # one system call when the socket has room, as it nearly always has
+    if sent < len(frame):
+        self.sock.sendall(frame[sent:])
 
 
 def _shareable(connection):
