@@ -278,6 +278,12 @@ class ViewerGroup:
                 raise BenchError(f"a viewer process failed to start: {line.strip() or 'no output'}")
         return self
 
+    def mark(self):
+        """Count the messages received from now on only (the measured window)."""
+        for process in self.processes:
+            process.stdin.write("mark\n")
+            process.stdin.flush()
+
     def finish(self, timeout=60):
         """Ask every process for its figures; merge them."""
         for process in self.processes:
@@ -349,7 +355,9 @@ def _viewers_main(args):
 
 
 async def _viewers(base, count, record):
-    """Hold ``count`` viewers of ``base``; on a line on stdin, print their figures as JSON.
+    """Hold ``count`` viewers of ``base``; on "stop" on stdin, print their figures as JSON.
+
+    "mark" on stdin restarts the count of messages received (not the figures).
 
     Each viewer holds its own TCP connection and speaks Socket.IO (protocol 5
     over Engine.IO 4, websocket transport) the way the browser client does,
@@ -593,7 +601,8 @@ async def _viewers(base, count, record):
         tasks += [asyncio.ensure_future(v.run()) for v in batch]
         await asyncio.wait_for(asyncio.gather(*(v.ready.wait() for v in batch)), 60)
     print("ready", flush=True)
-    await loop.run_in_executor(None, sys.stdin.readline)
+    while (await loop.run_in_executor(None, sys.stdin.readline)).strip() == "mark":
+        stats["messages"], stats["kinds"] = 0, Counter()  # count from here: the measured window
     state["stopping"] = True
     for viewer in viewers:
         if viewer.transport is not None:

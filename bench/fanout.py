@@ -89,6 +89,7 @@ def run(args):
                 viewers.wait_ready(timeout=180)
                 time.sleep(1)
                 start_id = events.last_id(redis.client)
+                viewers.mark()  # count the sends of the feed, not those of the connections
                 before, began = _cpu(server.pid, viewers, redis), time.monotonic()
                 feeder = Feeder(redis.client, args.rate, args.seconds)
                 print(f"{args.clients} viewers connected; feeding {args.rate:g} jobs/s for {args.seconds:g} s "
