@@ -34,7 +34,7 @@ def create_app(config=None):
         raise RuntimeError("REDIS_URL is not set: run 'python -m demo serve', which starts Redis, or set REDIS_URL")
     app.config["QUEUE_NAMES"] = [q.strip() for q in app.config["DEMO_QUEUES"].split(",") if q.strip()]
 
-    from . import db, demos, errors, pages, security
+    from . import console, db, demos, errors, pages, security
     from .live import api, wiring
     from .talk import pages as talk_pages
     from .talk import remote
@@ -48,5 +48,6 @@ def create_app(config=None):
     app.register_blueprint(demos.bp)
     app.register_blueprint(talk_pages.bp)
     app.register_blueprint(remote.bp)
+    console.init_app(app)
     logging.getLogger("demo").setLevel(logging.INFO)
     return app

@@ -93,6 +93,33 @@ DEFAULTS = {
     # Base URL the audience types or scans (/join): None uses the request's
     # host; ``serve --host 0.0.0.0`` sets the machine's LAN address.
     "PUBLIC_URL": None,
+    # --- the Redis console (demo/console/) -----------------------------------
+    # The sandbox redis-server visitors' commands run on, with its admin
+    # password in the URL. ``serve`` starts one; without it the console says so.
+    "CONSOLE_SANDBOX_URL": None,
+    # The sandbox's memory ceiling (noeviction: past it writes fail, clearly,
+    # and nothing a visitor stored vanishes). 1000 visitors at their quota fit.
+    "CONSOLE_SANDBOX_MAXMEMORY": "96mb",
+    # Per visitor: at most this many keys, using at most this many bytes (as
+    # MEMORY USAGE counts them), so one phone cannot fill the sandbox.
+    "CONSOLE_KEYS_MAX": 50,
+    "CONSOLE_BYTES_MAX": 65536,
+    # Longest command line (bytes of UTF-8) and longest key name a visitor may type.
+    "CONSOLE_LINE_MAX": 1024,
+    "CONSOLE_KEY_MAX": 200,
+    # A visitor's keys and ACL user go after this many seconds without a command.
+    "CONSOLE_IDLE_SECONDS": 3600,
+    # Per visitor: at most CONSOLE_RATE_LIMIT commands per CONSOLE_RATE_WINDOW
+    # seconds (a person types one every few seconds; tap-to-run is faster), and
+    # a looser ceiling per address (phones at a venue share one).
+    "CONSOLE_RATE_LIMIT": 30,
+    "CONSOLE_RATE_WINDOW": 10,
+    "CONSOLE_RATE_LIMIT_PER_IP": 600,
+    # Seconds between two sweeps of idle visitors (one process per deployment does it).
+    "CONSOLE_SWEEP_INTERVAL": 60,
+    # QUEUE mode: most keys KEYS lists and most items LRANGE or ZRANGE return,
+    # so a look at a long queue stays a small read of the real Redis.
+    "CONSOLE_QUEUE_ITEMS_MAX": 100,
     # --- the presenter and the phone remote (issue 10, demo/talk/) ---------------
     # Seconds a driver may be away (no socket: a locked phone, a reload) before
     # any presenter session may take the seat without asking; a new sign-in
@@ -134,6 +161,18 @@ def from_env(environ=None):
             value = value.lower() not in ("0", "false", "no", "")
         config[name] = value
     return config
+
+
+def check_numbers(config, table):
+    """Coerce ``table``'s settings (``name -> (type, lowest, highest)``) in ``config``; ValueError, said plainly."""
+    for name, (kind, low, high) in table.items():
+        try:
+            value = kind(config[name])
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a number, not {config[name]!r}") from None
+        if not low <= value <= high:
+            raise ValueError(f"{name} must be from {low} to {high}, not {value}")
+        config[name] = value
 
 
 def fill_secrets(config):

@@ -135,22 +135,30 @@ class EmbeddedRedis:
 
     ``persist=True`` keeps an append-only file in ``data_dir`` so queued jobs
     survive a restart of ``serve``; tests run without persistence.
+    ``config_file`` is read first (settings that must not show in ``ps``,
+    such as a password's hash); the command line's options come after it.
     """
 
-    def __init__(self, data_dir, port=None, persist=True, binary=None):
+    def __init__(self, data_dir, port=None, persist=True, binary=None, config_file=None):
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.persist = persist
         self.binary = binary or find_redis_server()
+        self.config_file = config_file
         self.process = None
 
     @property
     def url(self):
         return f"redis://127.0.0.1:{self.port}/0"
 
+    def argv(self):
+        """The command line that starts this server (for a supervisor to run)."""
+        return self._arguments()
+
     def _arguments(self):
         args = [
             self.binary,
+            *([str(self.config_file)] if self.config_file else []),
             "--port", str(self.port),
             "--bind", "127.0.0.1",
             "--dir", str(self.data_dir),
@@ -182,6 +190,8 @@ class EmbeddedRedis:
                 try:
                     if client.ping():
                         return self
+                except redis.AuthenticationError:  # up, and wants a password (its config file's)
+                    return self
                 except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
                     time.sleep(0.05)
             self.stop()

@@ -150,6 +150,57 @@ DECK_MOVE_EVENT = "move"
 #: (acked). A presenter socket claims the seat on connect when nobody holds it.
 DECK_TAKEOVER_EVENT = "takeover"
 
+# --- issue 13: the Redis console (demo/console/) ------------------------------
+# The sandbox is its own redis-server (``serve`` starts it), so its key names
+# need no ``omq:`` prefix. Each visitor's keys live under ``v:<space>:``, where
+# the space is a hash of the visitor id, and only that visitor's ACL user may
+# touch them.
+
+#: Everything of one visitor on the sandbox starts with this (the ACL key pattern adds ``*``).
+CONSOLE_SPACE = "v:{0}:"
+
+#: Prefix of the keys a visitor names: ``GET name`` reads ``v:<space>:k:name``.
+CONSOLE_SPACE_KEY = CONSOLE_SPACE + "k:"
+
+#: Hash of one visitor's keys (field: the name they typed, value: bytes it uses),
+#: for ``KEYS``/``SCAN`` (HSCAN with their pattern) and the quotas.
+CONSOLE_SPACE_INDEX = CONSOLE_SPACE + "i"
+
+#: Set on every command with a TTL of the idle limit; once it has expired the
+#: sweep deletes the visitor's keys and ACL user.
+CONSOLE_SPACE_ALIVE = CONSOLE_SPACE + "t"
+
+#: ACL user of one visitor on the sandbox: only the allowed commands, only ``v:<space>:*``.
+CONSOLE_USER = "omq-console-{0}"
+
+#: Lock on the sandbox: one process per deployment sweeps idle visitors at a time.
+CONSOLE_SWEEP_LOCK = PREFIX + "console:sweep"
+
+#: ACL user on the queue's Redis for QUEUE mode: read-only commands, ``rq:*`` keys only.
+CONSOLE_QUEUE_USER = "omq-queue-reader"
+
+#: Stream of the presenter's console (command and reply per entry), on the queue's
+#: Redis: followers replay what they missed from it, like the dashboard's events.
+CONSOLE_TRANSCRIPT = PREFIX + "console:presenter"
+
+#: Approximate cap on ``CONSOLE_TRANSCRIPT`` (``XADD MAXLEN ~``).
+CONSOLE_TRANSCRIPT_MAXLEN = 200
+
+#: Socket.IO namespace of the console pages.
+CONSOLE_NAMESPACE = "/console"
+
+#: Room every console socket joins: the presenter's entries go to it.
+CONSOLE_ROOM = "console"
+
+#: Client -> server: run one command line ``{line, mode}``; acked with the reply.
+CONSOLE_RUN_EVENT = "run"
+
+#: Client -> server: ``{since}``; acked with the presenter's entries after it.
+CONSOLE_HELLO_EVENT = "hello"
+
+#: Server -> client: one new entry of the presenter's console ``{id, prev, ...}``.
+CONSOLE_ENTRY_EVENT = "entry"
+
 # --- issue 10: presenter identity, the seat, the phone remote (demo/talk/) --------
 
 #: Sorted set of the presenter sessions with a socket on ``DECK_NAMESPACE``:

@@ -29,6 +29,7 @@ WIDGETS = {
     "workers": ("demo/workers?embed=1", "the workers demo"),
     "submit": ("demo/submit?embed=1", "the job submission panel"),
     "join": ("join?embed=1", "the audience join page"),
+    "redis": ("demo/redis?embed=1", "the Redis console"),
 }
 
 #: Longest slide title taken from an image's alt text (a slide with no heading), cut at a word.

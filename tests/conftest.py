@@ -134,7 +134,7 @@ class ServeProcess:
         self.process = subprocess.Popen(argv, cwd=ROOT, stdout=self._out, stderr=subprocess.STDOUT, env=full_env)
         self.token = "serve-test-token"
 
-    def wait_healthy(self, timeout=20.0):
+    def wait_healthy(self, timeout=60.0):  # a bound, not a speed target: serve starts several Pythons, slow on a loaded machine
         def healthy():
             if self.process.poll() is not None:
                 raise AssertionError(f"serve exited early:\n{self.output()}")

@@ -35,7 +35,9 @@ from demo.live.worker import LiveWorker  # noqa: E402
 RAN = "faults:test:ran"
 
 
-def record(tag=None):
+def record(tag=None, pause=0):
+    """Note this run (after ``pause`` seconds of "work", so a kill can catch it running)."""
+    time.sleep(pause)
     job = get_current_job()
     job.connection.rpush(RAN, job.id)
     return tag

@@ -66,3 +66,13 @@ def test_fanout_bench():
                               "load1"])
     assert figures["clients"] == 10 and figures["events"] >= 3 and figures["missed"] == 0
     assert figures["sends"] >= 10 and figures["serve_us_per_send"] > 0
+
+
+def test_console_bench():
+    line = _last_line("bench/console.py", "--visitors", "5", "--seconds", "2", "--think", "0.2", "--cli-commands", "20",
+                      "--target-p99-ms", "100000")
+    figures = _figures(line, ["visitors", "ours_cps", "redis_cli_cps", "p99_ms", "p50_ms", "p90_ms", "flat_p99_ms",
+                              "server_cpu_ms_per_command", "load1", "errors"])
+    assert figures["visitors"] == 5 and figures["errors"] == 0
+    assert figures["ours_cps"] > 0 and figures["redis_cli_cps"] > 0
+    assert 0 < figures["p50_ms"] <= figures["p99_ms"]

@@ -62,7 +62,8 @@ def test_serve_with_embedded_redis_answers_healthz_and_leaves_nothing_behind(tmp
         # the SMTP sink, rq's cron scheduler and the blocking demo's gunicorn (with its 2 workers)
         named = ("redis-server", "demo smtp", "demo cron", "gunicorn")
         kinds = sorted(next((n for n in named if n in _cmdline(p)), "worker") for p in children)
-        assert kinds == ["demo cron", "demo smtp", "gunicorn", "redis-server", "worker", "worker"]
+        # Two redis-servers: the queue's and the Redis console's sandbox.
+        assert kinds == ["demo cron", "demo smtp", "gunicorn", "redis-server", "redis-server", "worker", "worker"]
         (arbiter,) = [p for p in children if "gunicorn" in _cmdline(p)]
         children += wait_for(lambda: (lambda c: c if len(c) == 2 else None)(_children(arbiter)), 20, 0.1,
                              "gunicorn's two workers")

@@ -82,7 +82,8 @@ def test_no_audience_page_or_asset_holds_the_presenter_token(app, client):
     # The crawl reached what the audience actually loads, so a leak there would be seen.
     for must in ("/deck/", "/static/live/deck-live.js", "/static/live/deck-live.css", "/vendor/socket.io.min.js",
                  "/deck/deck/deck.js", "/deck/deck/controllers/presenter.js", "/deck/deck/boot.js",
-                 "/deck/deck/deck.css", "/deck/deck.json", "/join/qr.svg", "/dashboard"):
+                 "/deck/deck/deck.css", "/deck/deck.json", "/join/qr.svg", "/dashboard",
+                 "/demo/redis", "/static/console/console.js"):
         assert must in served, must
     assert_no_token(responses)
 

@@ -13,6 +13,7 @@ from rq.registry import ScheduledJobRegistry
 from werkzeug.exceptions import HTTPException
 
 from .. import keys
+from ..config import check_numbers
 from ..db import get_redis
 from ..live.state import find_job
 from ..extensions import socketio
@@ -23,6 +24,7 @@ from .line import place_in_line
 #: Every demo, in the order of the talk: (name, title, one-line summary).
 DEMOS = (
     ("blocking", "Blocking vs background", "The same slow task inline in the request and as a job."),
+    ("console.page", "Try Redis", "redis-cli in your browser: your own sandbox, and a read-only look at the queue."),
     ("highlight", "Code highlighting", "The Sidekiq RailsCast's example: a job colours a snippet with Pygments."),
     ("mail", "Email", "A job renders and sends a welcome email to a real SMTP server."),
     ("retries", "Failures and retries", "A job fails, waits, retries, and lands in Failed when out of retries."),
@@ -61,14 +63,7 @@ class Refused(Exception):
 
 def check_settings(app):
     """Coerce the numeric DEMO_* settings (they may come from the environment)."""
-    for name, (kind, low, high) in NUMERIC.items():
-        try:
-            value = kind(app.config[name])
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a number, not {app.config[name]!r}") from None
-        if not low <= value <= high:
-            raise ValueError(f"{name} must be from {low} to {high}, not {value}")
-        app.config[name] = value
+    check_numbers(app.config, NUMERIC)
     retry_intervals(app.config)
 
 

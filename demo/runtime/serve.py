@@ -194,6 +194,7 @@ def _talk_profile(args):
 
 def _run(args, url, instance):
     from .. import create_app
+    from ..console.server import add_sandbox
     from ..extensions import socketio
 
     try:
@@ -214,6 +215,7 @@ def _run(args, url, instance):
         for _ in range(args.workers):
             supervisor.add_worker("fork")
         _add_services(supervisor, url, sink_port, app.config["DEMO_TICK_INTERVAL"])
+        add_sandbox(supervisor, instance, app.config)  # the Redis console's (demo/console/server.py)
         _add_blocking_gunicorn(supervisor, app, url)
 
         def supervise():
