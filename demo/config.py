@@ -93,6 +93,33 @@ DEFAULTS = {
     # Base URL the audience types or scans (/join): None uses the request's
     # host; ``serve --host 0.0.0.0`` sets the machine's LAN address.
     "PUBLIC_URL": None,
+    # --- security (demo/security.py, demo/live/guard.py) ---------------------
+    # Socket.IO events one connection may send per second, and in a burst; a
+    # page sends a few (hello, a job's detail); the presenter gets ten times
+    # as many (holding an arrow key sends ~30 moves a second).
+    "SOCKET_EVENT_RATE": 5,
+    "SOCKET_EVENT_BURST": 20,
+    # Events over the limit a connection may send (one forgiven per second)
+    # before it is disconnected as a flood.
+    "SOCKET_FLOOD_STRIKES": 50,
+    # Most events a reconnecting dashboard gets replayed; further behind, a
+    # snapshot (about as large as 500 events) is sent instead.
+    "HELLO_REPLAY_MAX": 500,
+    # Fair shares of DEMO_AUDIENCE_CAP: the most open jobs one visitor (cookie)
+    # and one IP address may hold, as fractions of the cap (at least 1 job).
+    # A fresh cookie per request still meets the address's share; an address
+    # gets more than a visitor so that a few phones on one hotspot fit. When
+    # the whole room reaches the server through one NAT address (a server on
+    # the internet), raise DEMO_SHARE_ADDRESS to 1.
+    "DEMO_SHARE_VISITOR": 0.1,
+    "DEMO_SHARE_ADDRESS": 0.2,
+    # Furthest ahead the audience may schedule a job (seconds): it holds a
+    # place under the cap until it runs. The presenter has DEMO_SCHEDULE_MAX.
+    "DEMO_AUDIENCE_SCHEDULE_MAX": 300,
+    # Reverse proxies in front of the server whose X-Forwarded-For and
+    # -Proto are trusted (0: none; nginx in front: 1). Per-address limits
+    # need the client's address, not the proxy's.
+    "TRUSTED_PROXIES": 0,
     # --- the Redis console (demo/console/) -----------------------------------
     # The sandbox redis-server visitors' commands run on, with its admin
     # password in the URL. ``serve`` starts one; without it the console says so.
@@ -141,7 +168,9 @@ TALK_PROFILE = {"DEMO_GUNICORN_TIMEOUT": 8, "DEMO_REQUEST_TIMEOUT": 10}
 
 _NUMERIC = {"REDIS_MAX_CONNECTIONS": int, "REDIS_POOL_WAIT": float, "DASHBOARD_LANE_LIMIT": int,
             "RECONCILE_INTERVAL": float, "DELTA_INTERVAL": float,
-            "REDIS_SOCKET_TIMEOUT": float, "REDIS_HEALTH_TIMEOUT": float}
+            "REDIS_SOCKET_TIMEOUT": float, "REDIS_HEALTH_TIMEOUT": float,
+            "SOCKET_EVENT_RATE": float, "SOCKET_EVENT_BURST": int, "SOCKET_FLOOD_STRIKES": int,
+            "HELLO_REPLAY_MAX": int, "TRUSTED_PROXIES": int}
 _BOOLEAN = {"START_WATCHER"}
 # issue 10: the presenter's seat and the phone remote
 _NUMERIC.update(DECK_SEAT_GRACE=float, DECK_PRESENCE_TTL=float, DEMO_REMOTE_CODE_TTL=int)

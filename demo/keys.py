@@ -150,6 +150,13 @@ DECK_MOVE_EVENT = "move"
 #: (acked). A presenter socket claims the seat on connect when nobody holds it.
 DECK_TAKEOVER_EVENT = "takeover"
 
+# --- issue 15: security (demo/security.py, demo/live/guard.py) ----------------
+
+#: Sorted set of the open audience jobs one client holds (score: accepted
+#: at), for its fair share of the cap: ``AUDIENCE_HELD.format(kind, id)`` with
+#: kind ``visitor`` (the cookie's id) or ``address`` (the IP address).
+AUDIENCE_HELD = PREFIX + "audience:held:{0}:{1}"
+
 # --- issue 13: the Redis console (demo/console/) ------------------------------
 # The sandbox is its own redis-server (``serve`` starts it), so its key names
 # need no ``omq:`` prefix. Each visitor's keys live under ``v:<space>:``, where

@@ -6,6 +6,7 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
                    send_from_directory, url_for)
 
 from .live.api import page_snapshot
+from .security import local_path
 from .talk.follow import deck_outline
 from .talk.pages import live_deck_page
 from .talk.presenter import check_token, is_presenter, sign_in
@@ -42,14 +43,19 @@ def dashboard():
 
 @bp.get("/presenter")
 def presenter_login():
-    """Trade the printed token for a signed session, then drop it from the URL."""
+    """Trade the printed token for a signed session, then drop it from the URL.
+
+    ``next`` (where to go afterwards) must be a path on this server: anything
+    else is refused before anyone is signed in, so the link cannot send the
+    presenter to another site.
+    """
     if not check_token(request.args.get("token")):
         abort(403, "wrong or missing presenter token: use the presenter link that serve printed")
+    target = request.args.get("next") or None
+    if target is not None and local_path(target) is None:
+        abort(400, "next must be a path on this server, like /deck/?presenter")
     sign_in()
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pages.deck", path="")
-    return redirect(target)
+    return redirect(target or url_for("pages.deck", path=""))
 
 
 @bp.get("/deck/", defaults={"path": ""})

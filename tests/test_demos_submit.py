@@ -82,8 +82,9 @@ def test_the_per_ip_ceiling_holds_across_visitors(app, connection):
 def test_the_global_cap_refuses_clearly_and_frees_up_when_jobs_end(app, client, connection, run_worker):
     app.config["DEMO_AUDIENCE_CAP"] = 2
     visitors = []
-    for _ in range(3):
+    for n in range(3):
         visitor = app.test_client()
+        visitor.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"  # three phones: none meets its own share
         visitor.get("/demo/submit")
         visitors.append(visitor)
     assert [post(v, "/demo/submit", {"kind": "wait", "seconds": 1}).status_code for v in visitors[:2]] == [202, 202]

@@ -11,6 +11,7 @@ import requests
 
 from conftest import ROOT, ServeProcess, wait_for
 from demo.db import free_port
+from demofixtures import presenter_session
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +54,8 @@ def test_serve_with_embedded_redis_answers_healthz_and_leaves_nothing_behind(tmp
     server = ServeProcess(tmp_path, workers=2)
     try:
         server.wait_healthy(timeout=20)
-        health = requests.get(server.base + "/healthz", timeout=5).json()
+        presenter = presenter_session(server)  # the Redis version and the workers' pids are the presenter's
+        health = presenter.get(server.base + "/healthz", timeout=5).json()
         assert health["redis"]["ok"] is True and health["redis"]["version"]
         assert health["version"]
         wait_for(lambda: len(requests.get(server.base + "/healthz", timeout=5).json()["workers"]) == 2,
@@ -112,7 +114,8 @@ def test_a_killed_worker_is_restarted_and_its_job_is_not_lost(serve, connection)
     server = serve(workers=1)
     job = enqueue(connection, jobs.wait, 30)
     wait_for(lambda: job.get_status() == JobStatus.STARTED, 15, message="job started")
-    (worker,) = requests.get(server.base + "/healthz", timeout=5).json()["workers"]
+    presenter = presenter_session(server)  # /healthz names pids to the presenter only
+    (worker,) = presenter.get(server.base + "/healthz", timeout=5).json()["workers"]
     os.kill(worker["pid"], 9)
     wait_for(lambda: Job.fetch(job.id, connection=connection).get_status() == JobStatus.FAILED, 15,
              message="the abandoned job to be failed")
@@ -120,7 +123,7 @@ def test_a_killed_worker_is_restarted_and_its_job_is_not_lost(serve, connection)
     assert abandoned and abandoned[0]["job"] == job.id and "signal 9" in abandoned[0]["info"]
 
     def restarted():
-        workers = requests.get(server.base + "/healthz", timeout=5).json()["workers"]
+        workers = presenter.get(server.base + "/healthz", timeout=5).json()["workers"]
         return [w for w in workers if w["pid"] != worker["pid"] and _alive(w["pid"])]
 
     wait_for(restarted, 20, message="a new worker")

@@ -8,12 +8,13 @@ show it (read-only for them). ``hello {since}`` replays what a page missed.
 
 import redis
 from flask import current_app, request
-from flask_socketio import Namespace, join_room
+from flask_socketio import join_room
 
 from .. import keys
 from ..db import get_redis
 from ..demos.audience import visitor
 from ..extensions import socketio
+from ..live.guard import GuardedNamespace
 from ..live.sockets import no_delay
 from ..talk.presenter import is_presenter
 from . import mirror
@@ -29,7 +30,7 @@ def _sweep(sandbox, logger):
         logger.warning("console: the idle sweep failed: %s", exc)
 
 
-class ConsoleNamespace(Namespace):
+class ConsoleNamespace(GuardedNamespace):  # events rate-limited per connection, like /live and /deck
     def on_connect(self, auth=None):
         no_delay(request.environ)
         join_room(keys.CONSOLE_ROOM)

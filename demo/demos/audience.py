@@ -9,12 +9,18 @@ never from anything a client sends. Before a job is accepted:
   seconds (a sliding window in a Redis sorted set per visitor), and a looser
   DEMO_RATE_LIMIT_PER_IP per IP (phones at a venue share one address);
 - globally, at most DEMO_AUDIENCE_CAP audience jobs open (queued, scheduled
-  or running), counted in ``keys.AUDIENCE_OPEN``.
+  or running), counted in ``keys.AUDIENCE_OPEN``;
+- of those, no visitor holds more than its fair share (DEMO_SHARE_VISITOR of
+  the cap) and no IP address more than its own (DEMO_SHARE_ADDRESS), counted
+  in ``keys.AUDIENCE_HELD``: a client minting a fresh cookie per request
+  still meets its address's share, and the rest of the cap stays open to
+  everyone else.
 
 The presenter is not limited: their jobs are the talk.
 """
 
 import hashlib
+import math
 import secrets
 import time
 import uuid
@@ -47,6 +53,13 @@ TERMINAL = {"finished", "failed", "canceled", "stopped"}
 
 #: Most jobs a visitor's "my jobs" list keeps, and for how long (seconds).
 MINE_MAX, MINE_TTL = 30, 86_400
+
+#: Seconds a client's set of held jobs outlives its last submission.
+HELD_TTL = 86_400
+
+#: A job whose hash is missing counts as gone only once it is this old (seconds):
+#: until then it may be being enqueued right now.
+YOUNG = 60
 
 #: Jobs of this queue are the audience's; the presenter's go to ``default``.
 AUDIENCE_QUEUE = "low"
@@ -96,26 +109,38 @@ def admit(connection, job_id=None):
     """Check the limits for one submission; return the visitor.
 
     With ``job_id`` the submission is a job and also takes a place under the
-    global cap. Raises Refused (429 or 503); a refused submission does not
-    count against the visitor's limit.
+    global cap and in the visitor's and the address's shares of it. Raises
+    Refused (429 or 503); a refused submission does not count against any
+    limit.
     """
     who = visitor()
     if who.presenter:
         return who
+    address = request.remote_addr or "unknown"
     window = setting("DEMO_RATE_WINDOW")
     taken = []
     try:
-        taken.append(_hit(connection, keys.RATE_LIMIT.format("ip", request.remote_addr or "unknown"),
+        taken.append(_hit(connection, keys.RATE_LIMIT.format("ip", address),
                           setting("DEMO_RATE_LIMIT_PER_IP"), window, "too many submissions from your network"))
         taken.append(_hit(connection, keys.RATE_LIMIT.format("visitor", who.id), setting("DEMO_RATE_LIMIT"),
                           window, "slow down"))
         if job_id is not None:
-            _take_place(connection, job_id, setting("DEMO_AUDIENCE_CAP"))
+            cap = setting("DEMO_AUDIENCE_CAP")
+            taken.append(_hold(connection, keys.AUDIENCE_HELD.format("visitor", who.id), job_id,
+                               share(cap, "DEMO_SHARE_VISITOR"), "you already have"))
+            taken.append(_hold(connection, keys.AUDIENCE_HELD.format("address", address), job_id,
+                               share(cap, "DEMO_SHARE_ADDRESS"), "your network already has"))
+            _take_place(connection, job_id, cap)
     except Refused:
         for key, member in taken:
             connection.zrem(key, member)
         raise
     return who
+
+
+def share(cap, name):
+    """A client's fair share of ``cap``: the fraction ``name`` of it, at least one job."""
+    return max(1, math.floor(cap * setting(name)))
 
 
 def new_job_id():
@@ -141,6 +166,25 @@ def _hit(connection, key, limit, window, headline):
     return key, member
 
 
+def _hold(connection, key, job_id, limit, holder):
+    """Count ``job_id`` among the open jobs ``key``'s client holds; Refused 429 past ``limit``.
+
+    Added first, counted second (like the cap): the share is never exceeded.
+    Returns ``(key, job_id)`` so that a later refusal can give the place back.
+    """
+    with connection.pipeline() as pipe:
+        pipe.zadd(key, {job_id: time.time()})
+        pipe.expire(key, HELD_TTL)
+        pipe.zcard(key)
+        held = pipe.execute()[-1]
+    if held > limit and prune(connection, key) > limit:
+        connection.zrem(key, job_id)
+        raise Refused(429, f"{holder} {limit} job{'s' * (limit != 1)} waiting or running, "
+                           "your fair share of the queue; send another when one has finished",
+                      headers={"Retry-After": "10"}, retry_after=10)
+    return key, job_id
+
+
 def _take_place(connection, job_id, cap):
     """Count ``job_id`` as open; Refused 503 when that makes more than ``cap``.
 
@@ -154,23 +198,21 @@ def _take_place(connection, job_id, cap):
                            "try again when some have finished", headers={"Retry-After": "10"}, retry_after=10)
 
 
-def prune(connection):
-    """Drop finished (or vanished) jobs from the open set; return how many stay."""
-    ids = [i.decode() for i in connection.zrange(keys.AUDIENCE_OPEN, 0, -1)]
+def prune(connection, key=keys.AUDIENCE_OPEN):
+    """Drop finished (or vanished) jobs from the set ``key``; return how many stay."""
+    entries = connection.zrange(key, 0, -1, withscores=True)
+    ids = [i.decode() for i, _ in entries]
     with connection.pipeline(transaction=False) as pipe:
         for job_id in ids:
             pipe.hget(Job.key_for(job_id), "status")
         statuses = pipe.execute()
-    over = [job_id for job_id, raw in zip(ids, statuses)
-            if raw is not None and raw.decode() in TERMINAL]
     # A job whose hash is missing is gone (expired, deleted) unless it was
     # only just added and is being enqueued right now.
-    young = time.time() - 60
-    scores = dict(connection.zrange(keys.AUDIENCE_OPEN, 0, -1, withscores=True))
-    over += [job_id for job_id, raw in zip(ids, statuses)
-             if raw is None and scores.get(job_id.encode(), 0) < young]
+    young = time.time() - YOUNG
+    over = [job_id for job_id, (_, score), raw in zip(ids, entries, statuses)
+            if (raw is not None and raw.decode() in TERMINAL) or (raw is None and score < young)]
     if over:
-        connection.zrem(keys.AUDIENCE_OPEN, *over)
+        connection.zrem(key, *over)
     return len(ids) - len(over)
 
 
@@ -187,6 +229,11 @@ def remember(connection, who, job):
 def mine(connection, who):
     """Ids of the visitor's recent jobs, newest first."""
     return [i.decode() for i in connection.lrange(keys.AUDIENCE_MINE.format(who.id), 0, MINE_MAX - 1)]
+
+
+def owns(connection, job_id):
+    """Whether ``job_id`` is one of this request's visitor's recent jobs."""
+    return job_id in mine(connection, visitor())
 
 
 def submit(connection, func, *args, demo, **options):

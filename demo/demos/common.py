@@ -17,6 +17,7 @@ from ..config import check_numbers
 from ..db import get_redis
 from ..live.state import find_job
 from ..extensions import socketio
+from ..security import loads, mask_deep, printable
 from ..talk.presenter import is_presenter
 from . import bp
 from .line import place_in_line
@@ -45,6 +46,9 @@ NUMERIC = {
     "DEMO_RATE_LIMIT_PER_IP": (int, 1, 1_000_000),
     "DEMO_AUDIENCE_CAP": (int, 1, 100_000),
     "DEMO_SCHEDULE_MAX": (float, 1, 30 * 86_400),
+    "DEMO_AUDIENCE_SCHEDULE_MAX": (float, 1, 30 * 86_400),
+    "DEMO_SHARE_VISITOR": (float, 0.001, 1),
+    "DEMO_SHARE_ADDRESS": (float, 0.001, 1),
     "DEMO_TICK_INTERVAL": (int, 1, 86_400),
     "DEMO_BENCH_MAX": (int, 1, 100_000),
 }
@@ -97,7 +101,10 @@ def json_body():
     """
     if not request.is_json:
         raise Refused(415, "send JSON (Content-Type: application/json)")
-    data = request.get_json(silent=True)
+    try:
+        data = loads(request.get_data(cache=True))
+    except ValueError as exc:  # not JSON, not UTF-8, nested too deeply, a number too large
+        raise Refused(400, f"send a JSON object ({printable(exc, 120)})") from None
     if not isinstance(data, dict):
         raise Refused(400, "send a JSON object")
     return data
@@ -111,7 +118,7 @@ def number(data, name, low, high, unit="s"):
         raise Refused(400, problem)
     try:
         value = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an integer too large for a float
         raise Refused(400, problem) from None
     if not math.isfinite(value) or not low <= value <= high:
         raise Refused(400, problem)
@@ -187,7 +194,9 @@ def job_status(job_id):
     job = find_job(connection, job_id)
     if job is None:
         raise Refused(404, f"no job with id {job_id[:100]!r} (it may have expired)")
-    return jsonify(describe(connection, job))
+    from .audience import owns  # audience builds on this module
+
+    return jsonify(describe(connection, job, reveal=is_presenter() or owns(connection, job.id)))
 
 
 def status_of(job):
@@ -196,8 +205,13 @@ def status_of(job):
     return getattr(status, "value", status) or ""
 
 
-def describe(connection, job):
-    """The JSON a demo page gets about ``job``."""
+def describe(connection, job, reveal=False):
+    """The JSON a demo page gets about ``job``.
+
+    Anyone may look a job up by its id (the dashboard shows ids): unless
+    ``reveal`` (the presenter, or the visitor who sent it), email addresses in
+    its result and error are masked.
+    """
     status = status_of(job)
     meta = job.meta or {}
     body = {
@@ -217,6 +231,8 @@ def describe(connection, job):
         body["result"] = _public(job.func_name, latest.return_value)
     elif latest is not None:
         body["error"] = (latest.exc_string or "")[-MAX_TRACEBACK:]
+    if not reveal:
+        body["result"], body["error"] = mask_deep(body["result"]), mask_deep(body["error"])
     return body
 
 

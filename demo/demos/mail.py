@@ -18,6 +18,8 @@ from rq import Retry
 
 from .. import jobs, keys
 from ..db import get_redis, redact_url
+from ..security import mask_deep
+from ..talk.presenter import is_presenter
 from . import audience, bp
 from .common import Refused, json_body, page, setting, text
 
@@ -45,14 +47,22 @@ def recipient_of(data, presenter):
 
 
 def _mails(connection):
-    return [json.loads(raw) for raw in connection.lrange(keys.MAILBOX, 0, keys.MAILBOX_MAX - 1)]
+    """The mailbox, newest first; the audience sees recipients masked (``…@example.com``).
+
+    The sender is the demo's own (DEMO_MAIL_FROM): no one's private address.
+    """
+    mails = [json.loads(raw) for raw in connection.lrange(keys.MAILBOX, 0, keys.MAILBOX_MAX - 1)]
+    if is_presenter():
+        return mails
+    return [{name: value if name == "from" else mask_deep(value) for name, value in mail.items()} for mail in mails]
 
 
 @bp.get("/mail")
 def mail():
     """The email page: a form for the welcome email and the live mailbox."""
     url = setting("SMTP_URL") or ""
-    return page("demos/mail.html", smtp=redact_url(url), domains=open_domains(),
+    # Where mail goes (host, port) is the presenter's to know; the audience is told what kind of server.
+    return page("demos/mail.html", smtp=redact_url(url), show_url=is_presenter(), domains=open_domains(),
                 relay=bool(url) and not setting("DEMO_SMTP_SINK"))
 
 

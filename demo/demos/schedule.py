@@ -19,6 +19,7 @@ from rq.job import Job
 
 from .. import jobs, keys
 from ..db import get_redis
+from ..talk.presenter import is_presenter
 from . import audience, bp
 from .common import Refused, json_body, number, page, setting, status_of, text
 
@@ -26,9 +27,19 @@ from .common import Refused, json_body, number, page, setting, status_of, text
 TICKS_SHOWN = 8
 
 
-def when(data):
-    """The job's time: ``delay`` seconds from now, or ``at``; 400 when not ahead."""
+def max_ahead():
+    """How far ahead this visitor may schedule (seconds): the audience less than the presenter.
+
+    An audience job holds a place under the cap until it runs, so a reminder
+    an hour ahead would hold it for an hour.
+    """
     limit = setting("DEMO_SCHEDULE_MAX")
+    return limit if is_presenter() else min(limit, setting("DEMO_AUDIENCE_SCHEDULE_MAX"))
+
+
+def when(data):
+    """The job's time: ``delay`` seconds from now, or ``at``; 400 when not ahead or too far."""
+    limit = max_ahead()
     now = datetime.now(timezone.utc)
     if "at" not in data:
         return now + timedelta(seconds=number(data, "delay", 1, limit))
@@ -55,8 +66,12 @@ def _instant(value):
     raise Refused(400, "at must be Unix seconds or an ISO 8601 time with a zone, like 2030-01-01T12:00:00Z")
 
 
-def cron_state(connection):
-    """The tick's scheduler (the one heard from last), next run and recent ticks."""
+def cron_state(connection, reveal=False):
+    """The tick's scheduler (the one heard from last), next run and recent ticks.
+
+    ``found`` says a scheduler runs the tick; its name and pid only with
+    ``reveal`` (the presenter asks): the audience needs the schedule, not them.
+    """
     best = None
     for scheduler in CronScheduler.all(connection, cleanup=False):
         tick = next((j for j in scheduler.get_jobs() if j.name == keys.CRON_TICK_NAME), None)
@@ -68,13 +83,16 @@ def cron_state(connection):
               "enqueued_at": job.enqueued_at.timestamp() if job.enqueued_at else None,
               "ended_at": job.ended_at.timestamp() if job.ended_at else None}
              for job in Job.fetch_many(ids, connection=connection) if job is not None]
-    state = {"running": False, "interval": setting("DEMO_TICK_INTERVAL"), "ticks": ticks, "now": time.time()}
+    state = {"found": False, "running": False, "interval": setting("DEMO_TICK_INTERVAL"), "ticks": ticks,
+             "now": time.time()}
     if best is not None:
         scheduler, beat, tick = best
         state.update(
-            running=time.time() - beat.timestamp() < 2 * tick.interval + 30 if tick.interval else True,
-            scheduler=scheduler.name, pid=scheduler.pid, interval=tick.interval, cron=tick.cron,
+            found=True, running=time.time() - beat.timestamp() < 2 * tick.interval + 30 if tick.interval else True,
+            interval=tick.interval, cron=tick.cron,
             next_at=_stamp(tick.next_enqueue_time), latest_at=_stamp(tick.latest_enqueue_time))
+        if reveal:
+            state.update(scheduler=scheduler.name, pid=scheduler.pid)
     return state
 
 
@@ -85,7 +103,7 @@ def _stamp(value):
 @bp.get("/schedule")
 def schedule():
     """The scheduling page: reminders for later and the recurring tick."""
-    return page("demos/schedule.html", max_ahead=setting("DEMO_SCHEDULE_MAX"))
+    return page("demos/schedule.html", max_ahead=max_ahead())
 
 
 @bp.post("/schedule")
@@ -101,4 +119,4 @@ def schedule_submit():
 @bp.get("/schedule/cron")
 def schedule_cron():
     """rq's cron scheduler as seen in Redis: next tick and recent ticks."""
-    return jsonify(cron_state(get_redis()))
+    return jsonify(cron_state(get_redis(), reveal=is_presenter()))

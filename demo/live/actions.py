@@ -127,6 +127,6 @@ OPERATIONS = {f.__name__: f for f in (requeue, cancel, delete, empty, pause, res
 
 def perform(connection, data, queue_names):
     op = data.get("op")
-    if op not in OPERATIONS:
+    if not isinstance(op, str) or op not in OPERATIONS:
         raise ActionError(f"unknown action {op!r}; one of: {', '.join(sorted(OPERATIONS))}")
     return OPERATIONS[op](connection, data, queue_names)

@@ -5,25 +5,34 @@ from flask import Blueprint, current_app, jsonify, request
 
 from . import actions, events, state
 from ..db import get_health_redis, get_redis, redact_url
-from ..talk.presenter import presenter_required
+from ..talk.presenter import is_presenter, presenter_required
 
 bp = Blueprint("api", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
-    """Redis, the workers and the app version; 503 when Redis is down."""
-    url = redact_url(current_app.config["REDIS_URL"])
-    body = {"version": current_app.config["VERSION"], "redis": {"ok": False, "url": url}, "workers": []}
+    """Redis and the workers are up (503 when Redis is down), and the version.
+
+    The audience learns states only; the presenter also gets the Redis URL
+    (password redacted) and version, and each worker's name and pid.
+    """
+    presenter = is_presenter()
+    body = {"version": current_app.config["VERSION"], "redis": {"ok": False}, "workers": []}
+    if presenter:
+        body["redis"]["url"] = redact_url(current_app.config["REDIS_URL"])
     try:
         # Its own short-timeout client, and no RQ Worker objects: building one
         # raises its client's socket timeout to minutes (RQ's _set_connection).
         connection = get_health_redis()
-        body["redis"].update(ok=True, version=connection.info("server").get("redis_version"))
-        body["workers"] = [
-            {"name": w["name"], "pid": w["pid"], "state": w["state"]}
-            for w in state.read_workers(connection)
-        ]
+        version = connection.info("server").get("redis_version")
+        body["redis"]["ok"] = True
+        workers = state.read_workers(connection)
+        if presenter:
+            body["redis"]["version"] = version
+            body["workers"] = [{"name": w["name"], "pid": w["pid"], "state": w["state"]} for w in workers]
+        else:
+            body["workers"] = [{"state": w["state"]} for w in workers]
     except redis.RedisError as exc:
         body["redis"]["error"] = exc.__class__.__name__
         return jsonify(body), 503
@@ -32,11 +41,13 @@ def healthz():
 
 @bp.get("/api/snapshot")
 def snapshot():
-    """The dashboard's state for clients without Socket.IO."""
+    """The dashboard's state for clients without Socket.IO (the audience's: no pids or hosts)."""
     connection = get_redis()
     limit = current_app.config["DASHBOARD_LANE_LIMIT"]
-    return jsonify(state.snapshot(connection, current_app.config["QUEUE_NAMES"], limit,
-                                  events.last_id(connection)))
+    body = state.snapshot(connection, current_app.config["QUEUE_NAMES"], limit, events.last_id(connection))
+    if not is_presenter():
+        body["workers"] = [state.public_worker(w) for w in body["workers"]]
+    return jsonify(body)
 
 
 def page_snapshot():
@@ -56,10 +67,10 @@ def page_snapshot():
 
 @bp.get("/api/jobs/<job_id>")
 def job(job_id):
-    """One job's detail."""
-    detail = state.job_detail(get_redis(), job_id)
+    """One job's detail (its arguments whole for the presenter only)."""
+    detail = state.job_detail(get_redis(), job_id, reveal=is_presenter())
     if detail is None:
-        return jsonify(error=f"no job with id {job_id!r}"), 404
+        return jsonify(error=f"no job with id {job_id[:100]!r}"), 404
     return jsonify(detail)
 
 

@@ -7,6 +7,10 @@ missed something.
 
 Write helpers take ``pipeline=None`` like RQ's, so a job change and its event
 can be written in one transaction.
+
+The stream goes to every dashboard, the audience's too: email addresses in
+an event's fields (a mail job's result, an SMTP error, the sink's
+recipients) are masked when it is written (``…@example.com``).
 """
 
 import time
@@ -14,6 +18,7 @@ import time
 from redis.exceptions import ResponseError
 
 from .. import keys
+from ..security import mask_addresses
 
 #: Every event type, in the order a job may meet them.
 TYPES = (
@@ -68,7 +73,7 @@ def publish(connection, type, job=None, pipeline=None, ts=None, **fields):
         entry.update(job_fields(job))
     for name, value in fields.items():
         if value is not None:
-            entry[name] = _clip(value)
+            entry[name] = _clip(mask_addresses(value if isinstance(value, str) else str(value)))
     target = pipeline if pipeline is not None else connection
     return target.xadd(keys.EVENTS_STREAM, entry, maxlen=keys.EVENTS_MAXLEN, approximate=True)
 

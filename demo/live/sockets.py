@@ -2,18 +2,24 @@
 
 ``/live`` is the dashboard: everyone may read; only the presenter's session
 may act. A client says ``hello`` with the last event id it has (or none) and
-gets either the events it missed or a fresh snapshot.
+gets either the events it missed (at most HELLO_REPLAY_MAX) or a fresh
+snapshot, then the ack. One hello per connection is answered at a time:
+those that arrive meanwhile wait, only the newest of them is answered next,
+and each is acked after that answer.
+Events are rate-limited per connection (``guard.GuardedNamespace``).
 """
 
 import socket
+import threading
 import time
 
 import redis
 from flask import current_app, request
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import emit, join_room
 
 from .. import keys
 from . import actions, events, state
+from .guard import GuardedNamespace
 from ..db import get_redis
 from ..talk.presenter import is_presenter
 
@@ -47,19 +53,82 @@ def _queue_names():
     return current_app.config["QUEUE_NAMES"]
 
 
-class LiveNamespace(Namespace):
+class _Hellos:
+    """A connection's hellos: whether one is being answered, and the next answer's waiters."""
+
+    KEY = "omq.hellos"  # in the connection's environ: gone with the connection
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.busy = False
+        self.waiting = None  # the newest hello that came while one was being answered
+        self.next = None  # the _Round its waiters wait on
+
+
+class _Round:
+    """One answer to come, for every hello merged into it; set once it is sent."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.ack = {"ok": False, "error": "the catch-up could not be sent; say hello again"}
+
+
+#: Longest a merged hello waits for the answer that covers it (seconds).
+MERGED_WAIT = 30
+
+
+class LiveNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         no_delay(request.environ)
         join_room(keys.DASHBOARD_ROOM)
 
     def on_hello(self, data=None):
-        """Send what the client misses: a replay after its id, or a snapshot."""
+        """Send what the client misses: a replay after its id, or a snapshot.
+
+        One hello per connection is answered at a time. One that comes
+        meanwhile is merged: the newest of them is answered once the current
+        answer is out, and each merged hello is acked after that answer (so
+        a client's ack still comes after its catch-up). A flood of hellos
+        costs one answer at a time per connection, never one each.
+        """
+        hellos = request.environ.setdefault(_Hellos.KEY, _Hellos())
+        with hellos.lock:
+            if hellos.busy:
+                hellos.waiting = data if isinstance(data, dict) else {}
+                hellos.next = hellos.next or _Round()
+                merged = hellos.next
+            else:
+                hellos.busy, merged = True, None
+        if merged is not None:
+            merged.done.wait(MERGED_WAIT)
+            return dict(merged.ack, merged=True)
+        current = None
+        try:
+            ack = self._answer_hello(data)
+            while True:
+                with hellos.lock:
+                    data, hellos.waiting = hellos.waiting, None
+                    current, hellos.next = hellos.next, None
+                    if current is None:
+                        hellos.busy = False
+                        return ack
+                current.ack = self._answer_hello(data)
+                current.done.set()
+        except BaseException:
+            with hellos.lock:  # the answer failed: free this connection's hellos, wake whoever waits
+                pending, hellos.busy, hellos.waiting, hellos.next = hellos.next, False, None, None
+            for round_ in (current, pending):
+                if round_ is not None:
+                    round_.done.set()
+            raise
+
+    def _answer_hello(self, data):
         data = data if isinstance(data, dict) else {}
         since = data.get("since")
         connection = get_redis()
         try:
             if since is not None and events.valid_id(since):
-                missed = events.since(connection, since)
+                missed = events.since(connection, since, limit=current_app.config["HELLO_REPLAY_MAX"])
                 if missed is not None:
                     last = missed[-1]["id"] if missed else since
                     emit(keys.DELTA_EVENT, {
@@ -84,7 +153,7 @@ class LiveNamespace(Namespace):
             return _error("job: give {id: <job id>}")
         job_id = job_id[:101]  # longer than any job id: find_job says "no such job"
         try:
-            detail = state.job_detail(get_redis(), job_id)
+            detail = state.job_detail(get_redis(), job_id, reveal=is_presenter())
         except redis.RedisError:
             return _error("Redis is unavailable")
         except Exception:  # a job whose data cannot be read: still a clear answer

@@ -26,6 +26,7 @@ from rq.results import Result
 from rq.utils import parse_composite_key
 
 from .. import keys
+from ..security import mask_addresses, mask_deep
 
 #: Lanes of the dashboard, left to right, and the RQ registry behind each.
 REGISTRIES = {
@@ -222,10 +223,10 @@ def _unreadable(job_id, origin=""):
 
 
 def _result_info(result):
-    """One line about a job's latest result: its value, or its exception's last line."""
+    """One line about a job's latest result: its value, or its exception's last line (no addresses)."""
     if result.type == result.Type.SUCCESSFUL:
-        return _text("" if result.return_value is None else _short(result.return_value, INFO_LIMIT))
-    return _text(_last_line(result.exc_string))
+        return mask_addresses(_text("" if result.return_value is None else _short(result.return_value, INFO_LIMIT)))
+    return mask_addresses(_text(_last_line(result.exc_string)))
 
 
 def fetch_cards(connection, ids):
@@ -276,8 +277,12 @@ def find_job(connection, job_id):
         return None
 
 
-def job_detail(connection, job_id):
-    """Everything the detail panel shows, or None when there is no such job."""
+def job_detail(connection, job_id, reveal=False):
+    """Everything the detail panel shows, or None when there is no such job.
+
+    Arguments, result and traceback may hold email addresses (a mail job's
+    recipient): only with ``reveal`` (the presenter asks) are they shown whole.
+    """
     job = find_job(connection, job_id)
     if job is None:
         return None
@@ -314,6 +319,9 @@ def job_detail(connection, job_id):
         timeout=job.timeout,
         progress_note=_text((job.meta or {}).get("progress_note", ""), 200),
     )
+    if not reveal:
+        for name in ("args", "kwargs", "result", "exc_info", "description", "progress_note"):
+            detail[name] = mask_deep(detail[name])
     return detail
 
 
@@ -345,7 +353,6 @@ def read_workers(connection):
         workers.append({
             "name": name,
             "pid": _int(data.get("pid")),
-            "hostname": data.get("hostname", ""),
             "state": state,
             "current_job": current,
             "horse_pid": _int(horse) if current else None,
@@ -354,6 +361,15 @@ def read_workers(connection):
             "failed": _int(data.get("failed_job_count")) or 0,
         })
     return workers
+
+
+#: What the audience's HTTP views show of a worker (no pids; no host anywhere).
+PUBLIC_WORKER_FIELDS = ("name", "state", "current_job", "queues", "done", "failed")
+
+
+def public_worker(worker):
+    """A worker as ``read_workers`` gives it, without its pid and work-horse pid."""
+    return {name: worker.get(name) for name in PUBLIC_WORKER_FIELDS}
 
 
 def _int(value):

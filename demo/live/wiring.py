@@ -1,10 +1,11 @@
 """Wires the live side into the app: Socket.IO, its namespaces, the watcher."""
 
-from .. import keys
+from .. import keys, security
 from ..db import make_client
 from ..extensions import socketio
 from ..talk.follow import DeckNamespace
 from . import frames
+from .guard import EngineIOGuard, bound_websocket_messages, limit_events
 from .sockets import LiveNamespace
 from .watcher import WATCHER_BLOCK, Watcher
 
@@ -18,11 +19,17 @@ def init_app(app):
         app,
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
         max_http_buffer_size=MAX_CLIENT_MESSAGE,
-        cors_allowed_origins=[],  # same origin only
+        # Same origin (or PUBLIC_URL) only, on the polling and the WebSocket
+        # handshake: engineio's ``[]`` would turn the check off altogether.
+        cors_allowed_origins=security.socketio_origin_check(app),
+        json=security.BoundedJSON,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         ping_interval=10,
         ping_timeout=10,
     )
+    app.wsgi_app = EngineIOGuard(app.wsgi_app, socketio.server, MAX_CLIENT_MESSAGE)
+    bound_websocket_messages(socketio.server, MAX_CLIENT_MESSAGE)
+    limit_events(socketio.server)
     socketio.on_namespace(LiveNamespace(keys.LIVE_NAMESPACE))
     socketio.on_namespace(DeckNamespace(keys.DECK_NAMESPACE))
     app.extensions["omq.watcher"] = None

@@ -29,12 +29,13 @@ from pathlib import Path
 
 import redis
 from flask import current_app, request, session
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import emit, join_room
 
 from .. import keys
 from ..db import get_redis
 from ..extensions import socketio
 from .presenter import is_presenter
+from ..live.guard import GuardedNamespace
 from ..live.sockets import no_delay
 
 #: Caps on a move when the site has no deck.json to check it against.
@@ -301,8 +302,8 @@ def _refuse(message, **extra):
     return {"ok": False, "error": message, **extra}
 
 
-class DeckNamespace(Namespace):
-    """``/deck``: everyone follows; the driving presenter session moves."""
+class DeckNamespace(GuardedNamespace):
+    """``/deck``: everyone follows; the driving presenter session moves (rate-limited per connection)."""
 
     deck = keys.DECK_ID
 

@@ -39,8 +39,9 @@
   function showCron(state) {
     var summary = document.getElementById("cron-summary");
     var next = document.getElementById("cron-next");
-    if (state.scheduler) {
-      summary.textContent = "CronScheduler " + state.scheduler + " (pid " + state.pid + "): tick every " +
+    if (state.found) {
+      summary.textContent = "CronScheduler" + (state.scheduler ? " " + state.scheduler + " (pid " + state.pid + ")" : "") +
+        ": tick every " +
         state.interval + " s on default" + (state.running ? "" : ", but it has not been heard from lately");
     } else {
       summary.textContent = "No cron scheduler is running (serve starts one).";
