@@ -23,13 +23,15 @@ Last line: clients=N jobs=M p50_ms=… p99_ms=… max_ms=… missed=… rq_dashb
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 from common import (bench_main, RqDashboard, RqDashboardPoller, Redis, Serve, ViewerGroup,
-                    histogram_percentiles, machine_cpu_seconds, percentile, redis_cpu_seconds, wait_until, workdir)
+                    histogram_percentiles, machine_cpu_seconds, percentile, redis_cpu_seconds, tree_cpu_seconds,
+                    wait_until, workdir)
 
 from demo import jobs
 from demo.live import events
@@ -109,7 +111,8 @@ def run(args):
 
 
 def _cpu_now(server, viewers, redis):
-    return {"server": server.cpu_seconds(), "viewers": viewers.cpu_seconds(),
+    return {"server": server.cpu_seconds(), "deployment": tree_cpu_seconds(server.pid),
+            "viewers": viewers.cpu_seconds(),
             "redis": redis_cpu_seconds(redis.client), "machine": machine_cpu_seconds()}
 
 
@@ -130,10 +133,13 @@ def _report(args, figures, stream, polls, baseline, drained, cpu):
           f"max={peer_max:.0f} ms; {len(finished) - len(stale)} of {len(finished)} never shown before the end; "
           f"started states it showed: {sum(1 for _, p in polls if any(q['started_job_registry_count'] for q in p['queues']))}"
           f" of {len(polls)} polls")
-    other = cpu["machine"] - cpu["server"] - cpu["viewers"] - cpu["redis"]
+    workers = cpu["deployment"] - cpu["server"]
+    other = cpu["machine"] - cpu["deployment"] - cpu["viewers"] - cpu["redis"]
     print(f"CPU while jobs ran ({cpu['seconds']:.1f} s, 2 cores = {2 * cpu['seconds']:.1f} s): "
           f"serve web process {cpu['server']:.1f} s, viewers {cpu['viewers']:.1f} s, redis {cpu['redis']:.1f} s, "
-          f"workers and everything else {other:.1f} s")
+          f"serve's workers, their work horses and other children {workers:.1f} s, the rest of the machine (not this "
+          f"bench) {other:.1f} s; "
+          f"load1 {os.getloadavg()[0]:.1f}")
     e50, e99 = histogram_percentiles(figures["to_emit"], [0.5, 0.99])
     d50, d99 = histogram_percentiles(figures["delivery"], [0.5, 0.99])
     print(f"where the time goes: transition -> server emits p50={e50:.1f} p99={e99:.1f} ms (batching to <= 20 "

@@ -6,6 +6,7 @@ opens each in Chromium ``--runs`` times (a fresh browser context each time):
 
 - ours: navigation start to the ``omq-first-render`` mark that dashboard.js
   sets when the first snapshot is on screen (exact counts, the newest cards);
+  the page carries that snapshot in its HTML, so the socket opens after;
 - rq-dashboard: navigation start to its failed-jobs page showing its rows.
 
 ``snapshot_ms`` is the server's part alone: ``state.snapshot`` in this
@@ -73,7 +74,7 @@ def _ours(browser, base, total):
         if shown != f"{total:,}":
             raise BenchError(f"the dashboard shows {shown!r} failed jobs, expected {total:,}")
         return page.evaluate("""() => {
-          const at = name => performance.getEntriesByName(name)[0].startTime;
+          const at = name => { const e = performance.getEntriesByName(name)[0]; return e ? e.startTime : null; };
           const nav = performance.getEntriesByType('navigation')[0];
           return {total: at('omq-first-render'), html: nav.responseEnd, scripts: at('omq-start'),
                   connected: at('omq-connected'), snapshot: at('omq-snapshot')};
@@ -116,16 +117,23 @@ def run(args):
             finally:
                 browser.close()
     ours = [t["total"] for t in timelines]
-    steps = {k: statistics.median(t[k] for t in timelines) for k in ("html", "scripts", "connected", "snapshot")}
-    print(f"ours, medians since navigation start: page {steps['html']:.0f} ms, scripts run {steps['scripts']:.0f}, "
-          f"socket open {steps['connected']:.0f}, snapshot in {steps['snapshot']:.0f}, on screen "
-          f"{statistics.median(ours):.0f}")
+    steps = {k: _median(t[k] for t in timelines) for k in ("html", "scripts", "connected", "snapshot")}
+    print(f"ours, medians since navigation start: page {steps['html']} ms, scripts run {steps['scripts']}, "
+          f"snapshot in {steps['snapshot']} (carried in the page), on screen {statistics.median(ours):.0f}; "
+          f"socket open {steps['connected']} (not waited for)")
     print("ours (ms): " + ", ".join(f"{v:.0f}" for v in ours))
     print("rq-dashboard failed list (ms): " + ", ".join(f"{v:.0f}" for v in theirs))
     print("snapshot alone (ms): " + ", ".join(f"{v:.1f}" for v in snapshots))
     print(f"failed={args.failed} first_render_ms={statistics.median(ours):.0f} "
           f"snapshot_ms={statistics.median(snapshots):.1f} rq_dashboard_ms={statistics.median(theirs):.0f}")
     return 0
+
+
+def _median(values):
+    """Median in ms, as text; "later" when the mark came after the first render in most runs."""
+    values = list(values)
+    known = [v for v in values if v is not None]
+    return f"{statistics.median(known):.0f}" if len(known) * 2 > len(values) else "later"
 
 
 def main():

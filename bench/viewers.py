@@ -22,6 +22,7 @@ Last line: clients=N ours_cpu_s=… rq_dashboard_cpu_s=… ratio=…
 
 import argparse
 import asyncio
+import os
 import random
 import subprocess
 import sys
@@ -146,13 +147,20 @@ def run(args):
                 try:
                     viewers.wait_ready(timeout=180)
                     time.sleep(2)
+                    viewers.mark()
+                    up = time.monotonic()
                     ours_web, ours_redis = _measure(args.seconds, redis, server.cpu_seconds)
-                    viewers.finish()
+                    received = viewers.finish()
+                    up = time.monotonic() - up  # the window the messages were counted in
                 finally:
                     viewers.stop()
             ours = (ours_web + max(0.0, ours_redis - base_redis)) * per_minute
             print(f"ours: serve {ours_web:.2f} s, redis {ours_redis:.2f} s (baseline {base_redis:.2f}) "
                   f"-> {ours:.2f} CPU s/min for {args.clients} viewers", flush=True)
+            rates = ", ".join(f"{name} {n / args.clients / up:.1f}" for name, n in received["kinds"].most_common())
+            sent = received["messages"] * args.seconds / up  # in the CPU window
+            print(f"ours, where it goes: messages per viewer per second: {rates}; serve {ours_web / max(1, sent) * 1e6:.0f}"
+                  f" us CPU per message sent; load1 {os.getloadavg()[0]:.1f}", flush=True)
 
             with RqDashboard(redis.url, tmp) as peer:
                 pollers = Pollers(peer.base + PEER_PAGES[args.peer_page], args.clients)

@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
 from slidekit.defaults import THEMES
 
 from .demos.audience import AUDIENCE_QUEUE
+from .live.api import page_snapshot
 from .security import local_path
 from .talk.follow import deck_outline
 from .talk.pages import live_deck_page
@@ -51,7 +52,8 @@ def dashboard():
     wanted = [q for q in dict.fromkeys(request.args.get("queues", "").split(",")) if q in queues]
     return render_template("dashboard.html", presenter=is_presenter(), embed=request.args.get("embed") == "1",
                            big=request.args.get("big") == "1", queues=queues, shown=wanted,
-                           audience_queue=AUDIENCE_QUEUE if AUDIENCE_QUEUE in queues else "")
+                           audience_queue=AUDIENCE_QUEUE if AUDIENCE_QUEUE in queues else "",
+                           snapshot=page_snapshot())
 
 
 @bp.get("/presenter")

@@ -59,6 +59,15 @@ def test_common_prints_the_machine():
     assert re.fullmatch(r"cpus=\d+ python=\S+ redis_py=\S+ load1=[\d.]+", line), line
 
 
+def test_fanout_bench():
+    line = _last_line("bench/fanout.py", "--clients", "10", "--seconds", "2", "--rate", "10")
+    figures = _figures(line, ["clients", "events", "sends", "serve_us_per_send", "viewer_us_per_receipt",
+                              "to_emit_p99_ms", "delivery_p99_ms", "p99_ms", "missed", "rq_dashboard_us_per_poll",
+                              "load1"])
+    assert figures["clients"] == 10 and figures["events"] >= 3 and figures["missed"] == 0
+    assert figures["sends"] >= 10 and figures["serve_us_per_send"] > 0
+
+
 def test_console_bench():
     line = _last_line("bench/console.py", "--visitors", "5", "--seconds", "2", "--think", "0.2", "--cli-commands", "20",
                       "--target-p99-ms", "100000")

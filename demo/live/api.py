@@ -50,6 +50,24 @@ def snapshot():
     return jsonify(body)
 
 
+def page_snapshot():
+    """The snapshot a dashboard page carries in its HTML, or None when Redis does not answer.
+
+    Its first paint then waits for no socket: the page shows this state at
+    once and its hello asks for what happened since ``last`` (the view and
+    its id are read in one transaction). Bounded by the lane limit, like the
+    hello's snapshot it replaces.
+    """
+    try:
+        body = state.snapshot(get_redis(), current_app.config["QUEUE_NAMES"],
+                              current_app.config["DASHBOARD_LANE_LIMIT"])
+    except redis.RedisError:
+        return None
+    if not is_presenter():  # what /api/snapshot tells the audience, no more
+        body["workers"] = [state.public_worker(w) for w in body["workers"]]
+    return body
+
+
 @bp.get("/api/jobs/<job_id>")
 def job(job_id):
     """One job's detail (its arguments whole for the presenter only)."""

@@ -4,6 +4,7 @@ from .. import keys, security
 from ..db import make_client
 from ..extensions import socketio
 from ..talk.follow import DeckNamespace
+from . import frames
 from .guard import EngineIOGuard, bound_websocket_messages, limit_events
 from .sockets import LiveNamespace
 from .watcher import WATCHER_BLOCK, Watcher
@@ -13,6 +14,7 @@ MAX_CLIENT_MESSAGE = 16 * 1024
 
 
 def init_app(app):
+    frames.install()  # a broadcast is compressed and framed once, not once per viewer
     socketio.init_app(
         app,
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),

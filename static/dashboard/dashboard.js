@@ -50,6 +50,15 @@ function Dashboard(root) {
   this.dirty = { lanes: false, workers: false, relayout: false };
 
   this.store.on(function (change) { self.changed(change); });
+  // The state the page came with: on screen without waiting for the socket,
+  // whose hello then asks only for what happened since.
+  var carried = document.getElementById("omq-snapshot");
+  if (carried) {
+    try {
+      this.store.loadSnapshot(JSON.parse(carried.textContent));
+      mark("omq-snapshot");
+    } catch (err) { /* the hello's snapshot will do */ }
+  }
   // Connect first: the handshake runs while the page builds its lanes and chart.
   this.connection.bind();
   this.summary.render();
