@@ -57,7 +57,26 @@ def _raw(server, request_bytes):
             if not chunk:
                 break
             body += chunk
+        if length is None and b"transfer-encoding: chunked" in head.lower():  # gunicorn's answer without a length
+            while not body.endswith(b"0\r\n\r\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+            body = _unchunk(body)
     return head.split(b"\r\n")[0].decode(), body.decode(errors="replace"), head.decode(errors="replace")
+
+
+def _unchunk(data):
+    """The body of a chunked HTTP/1.1 message."""
+    body = b""
+    while data:
+        size, _, data = data.partition(b"\r\n")
+        size = int(size.split(b";")[0], 16)
+        if size == 0:
+            break
+        body, data = body + data[:size], data[size + 2:]
+    return body
 
 
 def _post(server, sid, body, length=True, extra=""):
