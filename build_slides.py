@@ -22,6 +22,9 @@ def _parser():
                         help="a running demo server (e.g. http://127.0.0.1:5000/): --watch previews show its live "
                              "widgets and --pdf prints a still of each")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                        help="processes that render the slides (default: one per core once a deck has "
+                             "100 slides to render; 1 renders in this process)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also list front matter keys that are kept but not used (other tools' settings)")
@@ -44,14 +47,15 @@ def main(argv=None):
             from slidekit.watch import watch
 
             return watch(args.src, args.out, strict=args.strict, port=args.port, demo_url=args.demo_url)
-        result = build(args.src, args.out, strict=args.strict)
+        result = build(args.src, args.out, strict=args.strict, jobs=args.jobs)
         for warning in result.warnings:
             print(f"{warning} (warning)", file=sys.stderr)
         if args.verbose:
             for notice in result.notices:
                 print(f"{notice} (info)", file=sys.stderr)
         if not args.quiet:
-            print(f"built {result.slides} slides into {args.out}/ in {result.seconds:.2f} s")
+            spread = f" ({result.processes} processes)" if result.processes > 1 else ""
+            print(f"built {result.slides} slides into {args.out}/ in {result.seconds:.2f} s{spread}")
         if args.pdf:
             from slidekit.pdf import export_pdf
 
@@ -67,6 +71,17 @@ def main(argv=None):
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _jobs(text):
+    """--jobs: a whole number from 1 to 64."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"--jobs wants a number of processes from 1 to 64, not {text!r}")
+    return value
 
 
 def _check_demo_url(args):

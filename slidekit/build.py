@@ -3,16 +3,23 @@
 ``build()`` is what ``build_slides.py`` runs. Pass the same ``BuildCache`` to
 successive builds (``--watch`` and the benchmark do) and only the files that
 changed, or whose images or included code changed, are rendered again.
+
+Reading is one pass in this process; rendering, where the time goes (markdown-it
+and Pygments), is spread over the machine's cores when there are enough slides
+to pay for it: forked workers, as ``sphinx-build -j auto`` does, with the same
+output byte for byte. ``jobs=1`` renders in this process.
 """
 
 import os
+import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 from . import site
-from .defaults import FRONT_MATTER
+from .defaults import FRONT_MATTER, PARALLEL_MIN
 from .errors import BuildFailed, SlideError
-from .render import render_slide
+from .render import render_slide, warm
 from .source import Syntax, check_meta, list_sources, read_file
 
 
@@ -27,6 +34,7 @@ class BuildResult:
     seconds: float
     meta: dict = field(default_factory=dict)
     notices: list = field(default_factory=list)  #: what --verbose lists: front matter keys kept but unused
+    processes: int = 1  #: how many processes rendered the slides
 
 
 @dataclass
@@ -50,20 +58,26 @@ class BuildCache:
         self.entries = {}
 
 
-def build(src="slides", out="site", *, strict=False, cache=None):
-    """Build the deck in ``src`` into ``out``; raises BuildFailed listing every problem."""
+def build(src="slides", out="site", *, strict=False, cache=None, jobs=None):
+    """Build the deck in ``src`` into ``out``; raises BuildFailed listing every problem.
+
+    ``jobs``: processes that render (None: one per core when the slides to render pay for it).
+    """
     started = time.perf_counter()
     cache = cache if cache is not None else BuildCache()
     src_dir, files = list_sources(src)
     single = os.path.isfile(src)
-    entries, rendered, syntax = [], [], None
+    entries, rendered, pending, syntax = [], [], [], None
     for index, (name, path) in enumerate(files):
         display = src if single else path
-        entry, fresh = _load(cache, os.path.abspath(path), display, name, src_dir, index == 0, syntax)
+        entry, fresh, slides = _load(cache, os.path.abspath(path), display, name, src_dir, index == 0, syntax)
         syntax = entry.syntax if index == 0 else syntax
         entries.append(entry)
         if fresh:
             rendered.append(name)
+        if slides:
+            pending.append((os.path.abspath(path), entry, slides))
+    processes = _render(cache, pending, src_dir, jobs)
     for stale in set(cache.entries) - {os.path.abspath(path) for _, path in files}:
         del cache.entries[stale]
 
@@ -92,11 +106,11 @@ def build(src="slides", out="site", *, strict=False, cache=None):
     except OSError as exc:
         raise SlideError(f"cannot write the deck to {out}: {exc.strerror or exc}") from None
     return BuildResult(out=out, slides=len(slides), warnings=_ordered(warnings, files), rendered=rendered,
-                       seconds=time.perf_counter() - started, meta=meta, notices=notices)
+                       seconds=time.perf_counter() - started, meta=meta, notices=notices, processes=processes)
 
 
 def _load(cache, path, display, name, src_dir, first, syntax):
-    """The cache entry for one file, rendering it only if it, a dependency or the deck's syntax changed."""
+    """(entry, fresh, slides to render) for one file: read again only if it, a dependency or the syntax changed."""
     entry = cache.entries.get(path)
     try:
         stat = os.stat(path)
@@ -109,29 +123,75 @@ def _load(cache, path, display, name, src_dir, first, syntax):
                 and (first or entry.syntax.key() == syntax.key()))
 
     if entry and entry.stat == signature and reusable(entry):
-        return entry, False
+        return entry, False, None
     try:
         source = read_file(path, display, name, first, syntax)
     except SlideError as exc:
         entry = _Entry(signature, "", first, syntax or Syntax(), {}, [], [exc], [], {}, {})
         cache.entries[path] = entry
-        return entry, True
+        return entry, True, None
     if entry and entry.digest == source.digest and reusable(entry):
         entry.stat = signature
-        return entry, False
+        return entry, False, None
     entry = _Entry(signature, source.digest, first, source.syntax, source.meta, [], list(source.errors),
                    list(source.warnings), {}, {})
     for dep in source.deps:
         entry.deps[dep] = _stat(dep)
-    for slide in source.slides:
-        result, ctx = render_slide(slide, src_dir)
-        entry.slides.append(result)
-        entry.errors.extend(ctx.errors)
-        entry.warnings.extend(ctx.warnings)
-        entry.deps.update(ctx.deps)
-        entry.media.update(ctx.media)
-    cache.entries[path] = entry
-    return entry, True
+    if not source.slides:
+        cache.entries[path] = entry
+    return entry, True, source.slides
+
+
+def _render(cache, pending, src_dir, jobs):
+    """Render the slides of every file read this time into its entry, cache the entries; how many processes did."""
+    slides = [slide for _, _, file_slides in pending for slide in file_slides]
+    processes, results = _render_all(slides, src_dir, jobs)
+    results = iter(results)
+    for path, entry, file_slides in pending:
+        for _ in file_slides:
+            result, errors, warnings, deps, media = next(results)
+            entry.slides.append(result)
+            entry.errors.extend(errors)
+            entry.warnings.extend(warnings)
+            entry.deps.update(deps)
+            entry.media.update(media)
+        cache.entries[path] = entry
+    return processes
+
+
+def _render_all(slides, src_dir, jobs):
+    """(processes, what rendering each slide gives, in order): over forked workers when that pays."""
+    import multiprocessing  # 20 ms to import: only for a build that forks
+
+    one = partial(_render_one, src_dir=src_dir)
+    workers = _workers(jobs, len(slides))
+    if workers > 1:
+        warm(slides)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return workers, pool.map(one, slides, chunksize=max(1, len(slides) // (workers * 4)))
+        except OSError:  # no fork here (process limits): this process renders them
+            pass
+    return 1, [one(slide) for slide in slides]
+
+
+def _render_one(slide, src_dir):
+    result, ctx = render_slide(slide, src_dir)
+    return result, ctx.errors, ctx.warnings, ctx.deps, ctx.media
+
+
+def _workers(jobs, count):
+    """How many processes render ``count`` slides: 1 unless forking pays and is safe."""
+    import multiprocessing
+
+    if jobs == 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # forking a process with threads (--watch's server) can deadlock the child
+    if jobs:
+        return max(1, min(jobs, count))
+    if count < PARALLEL_MIN:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, count // (PARALLEL_MIN // 2)))
 
 
 def _stat(path):

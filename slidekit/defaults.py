@@ -35,6 +35,9 @@ WIDGETS = {
 #: Longest slide title taken from an image's alt text (a slide with no heading), cut at a word.
 ALT_TITLE_MAX = 60
 
+#: Fewest slides to render before a build spreads them over the cores (forking costs about 10 ms a worker).
+PARALLEL_MIN = 100
+
 #: Default height of a live widget frame, in logical pixels.
 WIDGET_HEIGHT = 520
 

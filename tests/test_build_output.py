@@ -191,3 +191,49 @@ def test_the_site_ships_the_runtime_minified_and_follows_an_edited_source(tmp_pa
     boot.write_text(boot.read_text(encoding="utf-8") + "\nwindow.editedMarker = 'edited';\n", encoding="utf-8")
     build(str(DECKS / "basic"), str(tmp_path / "site2"))
     assert "editedMarker" in (tmp_path / "site2" / "deck" / "boot.js").read_text(encoding="utf-8")
+
+
+def _big_deck(src, files=3, per_file=60):
+    """A deck with enough slides to be rendered over several processes, with problems in some slides."""
+    src.mkdir(parents=True)
+    for f in range(files):
+        slides = []
+        for i in range(per_file):
+            n = f * per_file + i
+            extra = ""
+            if n % 37 == 5:
+                extra = f"\n![missing {n}](./nowhere-{n}.png)\n"
+            elif n % 41 == 7:
+                extra = f"\n```klingon\nqapla' {n}\n```\n"
+            slides.append(f"## Slide {n}\n\n+ point {n}\n+ second\n{extra}\n"
+                          f"```python {{1|2}}\nfrom rq import Queue\nq = Queue('q{n}')\n```\n\nNote: say {n}.\n")
+        (src / f"{f:02d}-part.md").write_text("\n---\n\n".join(slides), encoding="utf-8")
+    return src
+
+
+def test_a_big_deck_rendered_over_several_processes_is_the_same_deck_with_the_same_warnings(tmp_path):
+    src = _big_deck(tmp_path / "slides")
+    code, out, err = build_deck(src, "--out", tmp_path / "spread", "--jobs", "2")
+    assert code == 0, err
+    assert "built 180 slides" in out and "(2 processes)" in out
+    one_code, one_out, one_err = build_deck(src, "--out", tmp_path / "one", "--jobs", "1")
+    assert one_code == 0 and "processes" not in one_out
+    assert _tree(tmp_path / "spread") == _tree(tmp_path / "one")
+    assert err == one_err and err.count("(warning)") == 10
+    assert err.splitlines()[0].startswith(f"{src / '00-part.md'}:") and "missing image ./nowhere-5.png" in err
+
+
+def test_a_big_deck_with_errors_fails_alike_over_several_processes(tmp_path):
+    src = _big_deck(tmp_path / "slides")
+    broken = src / "01-part.md"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("```python {1|2}", "```python {1|9}", 3),
+                      encoding="utf-8")
+    spread = build_deck(src, "--out", tmp_path / "spread", "--jobs", "2", "--strict")
+    one = build_deck(src, "--out", tmp_path / "one", "--jobs", "1", "--strict")
+    assert spread[0] == one[0] == 1 and spread[2] == one[2]
+    assert spread[2].count(f"{broken}:") >= 3 and not (tmp_path / "spread").exists()
+
+
+def test_jobs_must_be_a_number_of_processes(tmp_path):
+    code, _, err = build_deck(DECKS / "basic", "--out", tmp_path / "site", "--jobs", "0")
+    assert code == 2 and "--jobs wants a number of processes from 1 to 64, not '0'" in err
