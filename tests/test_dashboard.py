@@ -206,3 +206,38 @@ def test_redis_going_away_is_shown_and_the_dashboard_recovers_by_itself(new_page
     finally:
         for redis_server in started:
             redis_server.stop()
+
+
+def test_the_state_is_on_screen_before_socketio_and_the_chart_arrive_then_goes_live(new_page, serve, connection):
+    """The first paint needs neither Socket.IO nor uPlot: they load beside it, and nothing is missed meanwhile."""
+    first = enqueue(connection, jobs.noop, queue="high")
+    server = serve(workers=0)
+    page, held, released = new_page(), [], []
+    page.route(re.compile(r".*/(vendor/|static/charts\.js).*"),
+               lambda route: route.continue_() if released else held.append(route))
+    page.goto(f"{server.base}/dashboard", wait_until="domcontentloaded")  # "load" waits for the held scripts
+    high = page.locator('.queue[data-queue="high"]')
+    expect(high.locator(f'.lane-queued .card[data-id="{first.id}"]')).to_be_visible()
+    expect(high.locator(".lane-queued .lane-count")).to_have_text("1")
+    page.wait_for_function("performance.getEntriesByName('omq-first-render').length > 0")
+    assert page.locator(".conn").get_attribute("data-state") == "connecting"
+    assert page.evaluate("!window.io && !window.uPlot") and page.locator("html[data-ready]").count() == 0
+    assert {route.request.url.rsplit("/", 1)[-1] for route in held} >= {"socket.io.min.js", "uPlot.iife.min.js"}
+    second = enqueue(connection, jobs.noop, queue="high")  # while the page has no socket yet
+    released.append(True)
+    for route in held:
+        route.continue_()
+    expect(page.locator(".conn")).to_have_attribute("data-state", "live", timeout=WAIT)
+    expect(high.locator(f'.lane-queued .card[data-id="{second.id}"]')).to_be_visible(timeout=WAIT)
+    expect(high.locator(".lane-queued .lane-count")).to_have_text("2")
+    expect(page.locator("html")).to_have_attribute("data-ready", "true", timeout=WAIT)
+    expect(page.locator("#chart canvas")).to_have_count(1)
+
+
+def test_a_missing_socketio_client_says_how_to_fix_it(new_page, serve):
+    server = serve(workers=0)
+    page = new_page()
+    page.route("**/vendor/socket.io.min.js", lambda route: route.fulfill(status=404, body="missing"))
+    page.goto(f"{server.base}/dashboard")
+    expect(page.locator(".conn")).to_have_text("Socket.IO client missing: run npm ci", timeout=WAIT)
+    expect(page.locator('.queue[data-queue="low"]')).to_be_visible()  # the carried state is still shown

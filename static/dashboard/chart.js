@@ -3,7 +3,7 @@
  * and the current figures as big numbers beside it. Colours and type come
  * from the theme (static/charts.js); a theme change redraws it. */
 
-import { CHART_SECONDS, el, clear, formatNumber } from "./util.js";
+import { CHART_SECONDS, el, clear, formatNumber, loadScript, loadStyle } from "./util.js";
 
 /* Seconds the big "per second" figures average over. */
 const RATE_WINDOW = 10;
@@ -20,13 +20,32 @@ export function ChartView(dash) {
   this.sparkline = document.documentElement.classList.contains("embed");
 }
 
-/* uPlot loads async (it is not needed for the first paint): build when it is there. */
+/* uPlot and our chart styles (static/charts.js) load here, beside the first paint, which does not need them. */
+ChartView.prototype.libraries = function () {
+  var self = this, data = this.dash.root.dataset;
+  if (!this.loading) {
+    this.loading = Promise.all([loadScript(data.uplotSrc), loadScript(data.chartsSrc), loadStyle(data.uplotCss)]);
+    this.loading.then(function () {
+      window.OMQCharts.onTheme(function () { self.rebuild(); });
+    }, function () {
+      self.loading = null; // no chart this time: the next render (a theme change, a resize) tries again
+    });
+  }
+  return this.loading;
+};
+
+/* A promise of the chart on screen (or of giving up on it): what data-ready waits for beside the lanes. */
+ChartView.prototype.drawn = function () {
+  var self = this;
+  if (!this.box) return Promise.resolve();
+  return this.libraries().then(function () { self.render(); }, function () { /* shown without a chart */ });
+};
+
 ChartView.prototype.render = function () {
   var self = this;
   if (!this.box || this.plot) return;
   if (!window.uPlot || !window.OMQCharts) {
-    var script = document.getElementById("uplot-script");
-    if (script) script.addEventListener("load", function () { self.render(); });
+    this.libraries().then(function () { self.render(); }, function () { /* see libraries() */ });
     return;
   }
   var charts = window.OMQCharts, theme = charts.style(this.box);
@@ -65,7 +84,6 @@ ChartView.prototype.start = function () {
       if (self.plot) self.plot.setSize({ width: Math.max(200, self.box.clientWidth), height: self.height() });
     }).observe(this.box);
   }
-  if (window.OMQCharts) window.OMQCharts.onTheme(function () { self.rebuild(); });
 };
 
 /* The 1 min / 5 min buttons. */

@@ -12,10 +12,11 @@
  *   hello given up on (a timeout, a reconnect) is ignored.
  */
 
-import { MAX_BUFFERED, idCompare, mark } from "./util.js";
+import { MAX_BUFFERED, idCompare, loadScript, mark } from "./util.js";
 
 export var HELLO_INTERVAL = 1000;   // ms between two hellos, at least
 export var HELLO_TIMEOUT = 5000;    // ms without an answer before asking again (it takes milliseconds)
+export var LOAD_RETRY = 3000;       // ms before trying again to load Socket.IO itself
 
 export function Connection(dash) {
   this.dash = dash;
@@ -30,11 +31,27 @@ export function Connection(dash) {
   this.socket = null;
 }
 
+/* Socket.IO is loaded here, beside the first paint (the carried snapshot needs no socket); then connect. */
 Connection.prototype.bind = function () {
-  this.attach(window.io("/live", {
-    transports: ["websocket", "polling"], tryAllTransports: true,
-    reconnectionDelayMax: 3000
-  }));
+  var self = this, src = this.dash.root.dataset.ioSrc;
+  loadScript(src).then(function () {
+    if (self.socket) return;
+    self.attach(window.io("/live", {
+      transports: ["websocket", "polling"], tryAllTransports: true,
+      reconnectionDelayMax: 3000
+    }));
+  }, function () {
+    self.dash.indicator("reconnecting");
+    window.fetch(src, { method: "HEAD" }).then(function (answer) {
+      if (answer.status === 404) { // not installed: say how to fix it, as the server's 404 does
+        self.dash.conn.textContent = "Socket.IO client missing: run npm ci";
+        return;
+      }
+      window.setTimeout(function () { self.bind(); }, LOAD_RETRY);
+    }, function () { // the server went away before the script came: as a reconnect would, try again
+      window.setTimeout(function () { self.bind(); }, LOAD_RETRY);
+    });
+  });
 };
 
 Connection.prototype.attach = function (socket) {

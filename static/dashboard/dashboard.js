@@ -59,7 +59,7 @@ function Dashboard(root) {
       mark("omq-snapshot");
     } catch (err) { /* the hello's snapshot will do */ }
   }
-  // Connect first: the handshake runs while the page builds its lanes and chart.
+  // Connect first: Socket.IO loads, then the handshake runs, while the page builds its lanes.
   this.connection.bind();
   this.summary.render();
   this.lanes.render();
@@ -69,6 +69,8 @@ function Dashboard(root) {
   this.chart.start();
   tickTimes(root);
   mark("omq-built");
+  // The carried state goes on screen now, not a frame later (the frame then finds nothing to do).
+  if (this.dirty.relayout) this.flush();
 }
 
 Dashboard.prototype.changed = function (change) {
@@ -121,7 +123,9 @@ Dashboard.prototype.flush = function () {
   if (dirty.relayout && !this.shown) { // navigation -> first state on screen
     this.shown = true;
     mark("omq-first-render");
-    document.documentElement.dataset.ready = "true"; // screenshots and --pdf stills wait for it
+    this.chart.drawn().then(function () { // screenshots and --pdf stills wait for it: lanes and chart
+      document.documentElement.dataset.ready = "true";
+    });
   }
   this.ready = true;
   this.root.dataset.last = this.store.last || "";
@@ -141,12 +145,6 @@ Dashboard.prototype.notice = function (text) {
 function start() {
   var root = document.getElementById("dashboard");
   if (!root) return;
-  if (!window.io) {
-    var conn = root.querySelector(".conn");
-    conn.dataset.state = "reconnecting";
-    conn.textContent = "Socket.IO client missing: run npm ci";
-    return;
-  }
   window.OhMyQueue.dashboard = new Dashboard(root);
 }
 

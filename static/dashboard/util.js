@@ -29,6 +29,42 @@ export function mark(name) {
   if (window.performance && performance.mark && !performance.getEntriesByName(name).length) performance.mark(name);
 }
 
+/* A classic script or a stylesheet (Socket.IO, uPlot), loaded once, beside the first paint: a promise of its load. */
+var loading = {};
+export function loadScript(src) {
+  return load(src, function () {
+    var script = document.createElement("script");
+    script.src = src;
+    script.async = true;
+    return script;
+  });
+}
+
+export function loadStyle(href) {
+  return load(href, function () {
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = href;
+    return link;
+  });
+}
+
+function load(url, make) {
+  if (!loading[url]) {
+    loading[url] = new Promise(function (resolve, reject) {
+      var node = make();
+      node.onload = resolve;
+      node.onerror = function () {
+        delete loading[url]; // the next call tries again
+        node.remove();
+        reject(new Error("cannot load " + url));
+      };
+      document.head.appendChild(node);
+    });
+  }
+  return loading[url];
+}
+
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
 }
@@ -50,8 +86,14 @@ export function shortFunc(name) {
   return dot >= 0 && dot < text.length - 1 ? text.slice(dot + 1) : text;
 }
 
+/* One formatter each, made once: toLocaleString() builds a new one per call (slow, on every card). */
+var NUMBERS = new Intl.NumberFormat("en-US");
+var STAMPS = new Intl.DateTimeFormat(undefined, {
+  year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric"
+});
+
 export function formatNumber(n) {
-  return typeof n === "number" ? n.toLocaleString("en-US") : "–";
+  return typeof n === "number" ? NUMBERS.format(n) : "–";
 }
 
 export function formatTime(value) {
@@ -105,7 +147,7 @@ export function setTime(node, value) {
   node.hidden = !date;
   if (!date) return;
   node.dateTime = date.toISOString();
-  node.title = date.toLocaleString();
+  node.title = STAMPS.format(date);
   node.dataset.t = String(date.getTime());
   node.textContent = ago(date);
 }
