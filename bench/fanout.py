@@ -90,14 +90,14 @@ def run(args):
                 time.sleep(1)
                 start_id = events.last_id(redis.client)
                 viewers.mark()  # count the sends of the feed, not those of the connections
-                before, began = _cpu(server.pid, viewers, redis), time.monotonic()
+                before, began = _cpu(server, viewers, redis), time.monotonic()
                 feeder = Feeder(redis.client, args.rate, args.seconds)
                 print(f"{args.clients} viewers connected; feeding {args.rate:g} jobs/s for {args.seconds:g} s "
                       f"(serve pid {server.pid})", flush=True)
                 feeder.start()
                 feeder.join()
                 time.sleep(3.5)  # the last deltas, as latency.py waits
-                spent = {k: v - before[k] for k, v in _cpu(server.pid, viewers, redis).items()}
+                spent = {k: v - before[k] for k, v in _cpu(server, viewers, redis).items()}
                 window = time.monotonic() - began
                 load.append(os.getloadavg()[0])
                 figures = viewers.finish()
@@ -145,8 +145,8 @@ def run(args):
     return 0
 
 
-def _cpu(server_pid, viewers, redis):
-    return {"server": cpu_seconds(server_pid), "viewers": viewers.cpu_seconds(),
+def _cpu(server, viewers, redis):
+    return {"server": server.cpu_seconds(), "viewers": viewers.cpu_seconds(),
             "redis": redis_cpu_seconds(redis.client), "machine": machine_cpu_seconds()}
 
 
