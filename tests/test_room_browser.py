@@ -282,7 +282,10 @@ TEXT_SIZES = """(h) => {
     if (size < least) small.push(`${el.tagName} ${size}px "${node.textContent.trim().slice(0, 30)}"`);
   }
   const codes = [...slide.querySelectorAll('pre.code')].map(pre => getComputedStyle(pre).overflowX);
-  return {small, codes, transform: getComputedStyle(slide.parentElement).transform,
+  // A projector's diagram is too small to read at phone width: the page says how to read it.
+  const diagrams = [...slide.querySelectorAll('svg.diagram')].map(svg => getComputedStyle(svg.parentElement, '::after'))
+    .map(hint => hint.content.includes('Pinch to zoom') && parseFloat(hint.fontSize) >= 16);
+  return {small, codes, diagrams, transform: getComputedStyle(slide.parentElement).transform,
           wide: document.documentElement.scrollWidth > innerWidth || slide.scrollWidth > slide.clientWidth + 1};
 }"""
 
@@ -307,11 +310,14 @@ def test_a_phone_held_upright_reads_every_slide_of_the_talk_and_opens_every_demo
         assert seen["transform"] == "none", f"{where} is a scaled picture, not reflowed"
         assert not seen["wide"], f"{where} is wider than the phone"
         assert all(o in ("auto", "scroll") for o in seen["codes"]), f"{where}: code does not scroll sideways"
+        assert all(seen["diagrams"]), f"{where}: a diagram without the hint to zoom or turn the phone"
         for name in info["widgets"]:
             button = phone.locator(f"#slide-{h + 1} .widget[data-widget='{name}'] .widget-open")
             expect(button).to_be_visible()
             box = button.bounding_box()
             assert box["height"] >= 44 and box["width"] >= 200, f"{where}: 'Open this demo' is too small to tap"
+            heading = phone.locator(f"#slide-{h + 1} > :is(h1, h2, h3)").first.bounding_box()
+            assert box["y"] - (heading["y"] + heading["height"]) < 48, f"{where}: a gap between heading and demo"
             assert "embed" not in button.get_attribute("href"), where
             with phone.context.expect_page() as popup:
                 button.tap()
