@@ -164,10 +164,14 @@ DEFAULTS = {
 SECRETS = ("SECRET_KEY", "DEMO_PRESENTER_TOKEN")
 
 
+#: Secrets only the web tier needs: the above, and the Redis console sandbox's URL with its admin password.
+WEB_SECRETS = SECRETS + ("CONSOLE_SANDBOX_URL",)
+
+
 def environment_without_secrets(environ=None):
-    """A copy of the environment for a process that needs none of ``SECRETS``."""
+    """A copy of the environment for a process that needs none of ``WEB_SECRETS`` (workers, cron, Redis)."""
     environ = os.environ if environ is None else environ
-    return {k: v for k, v in environ.items() if k not in SECRETS}
+    return {k: v for k, v in environ.items() if k not in WEB_SECRETS}
 
 
 def shared_secrets_missing(environ=None):

@@ -2,6 +2,7 @@
 secrets, slow clients."""
 
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -171,9 +172,21 @@ def test_no_command_line_carries_the_redis_password_or_url(tmp_path):
         assert any("redis-server" in line for line in lines.values())
         for pid, line in lines.items():
             assert password not in line and "redis://" not in line, (pid, line)
-            if "demo web" not in line:  # the presenter token is the web tier's alone
-                assert server.token.encode() not in Path(f"/proc/{pid}/environ").read_bytes(), line
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+            if "demo web" not in line:  # the presenter token and the console sandbox's admin URL: the web tier's alone
+                assert server.token.encode() not in environ, line
+                assert b"CONSOLE_SANDBOX_URL" not in environ, line
+            else:
+                assert b"CONSOLE_SANDBOX_URL=redis://:" in environ, line
         assert password not in server.output() and "redis://:***@127.0.0.1" in server.output()
+        # A child restarted later (after the sandbox started) gets no more than the first one did.
+        cron = next(pid for pid, line in lines.items() if "demo cron" in line)  # no work-horse to orphan
+        os.kill(cron, signal.SIGKILL)
+        restarted = wait_for(lambda: [pid for pid in _descendants(server.process.pid)
+                                      if pid not in lines and "demo cron" in _cmdline(pid)], 30,
+                             message="serve to restart the killed cron process")
+        for pid in restarted:
+            assert b"CONSOLE_SANDBOX_URL" not in Path(f"/proc/{pid}/environ").read_bytes()
         connection.close()
     finally:
         server.stop()

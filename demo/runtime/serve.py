@@ -118,6 +118,8 @@ def _web_env(args, config, smtp_url, sink_port):
     by everyone). ``python -m demo web`` checks the settings before it serves."""
     env = {"SMTP_URL": smtp_url, "DEMO_SMTP_SINK": "1" if sink_port is not None else "0",
            "SECRET_KEY": config["SECRET_KEY"], "DEMO_PRESENTER_TOKEN": config["DEMO_PRESENTER_TOKEN"]}
+    if config.get("CONSOLE_SANDBOX_URL"):  # the sandbox's admin password: the web tier's alone
+        env["CONSOLE_SANDBOX_URL"] = config["CONSOLE_SANDBOX_URL"]
     if args.host in ("0.0.0.0", "::") and not config.get("PUBLIC_URL"):
         env["PUBLIC_URL"] = public_base(args.host, args.port)  # /join shows the LAN address
     return env
