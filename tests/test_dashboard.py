@@ -100,6 +100,10 @@ def test_the_audience_sees_no_controls_and_the_presenter_acts_for_everyone(new_p
 
     presenter = open_dashboard(new_page(), server, presenter=True)
     expect(presenter.locator(".role-badge")).to_have_text("Presenter")
+    # "Run [2] [forking] workers [Set]" reads as one line in the sidebar
+    middles = [box["y"] + box["height"] / 2 for box in (presenter.locator(f".workers-controls {part}").bounding_box()
+                                                        for part in (".scale-count", ".scale-kind", ".action-scale"))]
+    assert max(middles) - min(middles) < 12, f"the worker count, its kind and Set are not on one line: {middles}"
     expect(presenter.locator('.queue-controls [data-action="pause"]')).to_have_count(len(QUEUES))
     card(presenter, job).locator("button").click()
     presenter.locator('#detail [data-action="cancel"]').click()
