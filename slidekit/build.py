@@ -161,11 +161,11 @@ def _render(cache, pending, src_dir, jobs):
 
 def _render_all(slides, src_dir, jobs):
     """(processes, what rendering each slide gives, in order): over forked workers when that pays."""
-    import multiprocessing  # 20 ms to import: only for a build that forks
-
     one = partial(_render_one, src_dir=src_dir)
     workers = _workers(jobs, len(slides))
     if workers > 1:
+        import multiprocessing  # 20 ms to import: only for a build that forks
+
         warm(slides)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -182,14 +182,14 @@ def _render_one(slide, src_dir):
 
 def _workers(jobs, count):
     """How many processes render ``count`` slides: 1 unless forking pays and is safe."""
+    if jobs == 1 or count < 2 or not jobs and count < PARALLEL_MIN:
+        return 1
     import multiprocessing
 
-    if jobs == 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1  # forking a process with threads (--watch's server) can deadlock the child
     if jobs:
-        return max(1, min(jobs, count))
-    if count < PARALLEL_MIN:
-        return 1
+        return min(jobs, count)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(cores, count // (PARALLEL_MIN // 2)))
 
