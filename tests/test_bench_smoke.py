@@ -50,8 +50,11 @@ def test_viewers_bench():
 @pytest.mark.browser
 def test_render_bench():
     line = _last_line("bench/render.py", "--failed", "500", "--runs", "1")
-    figures = _figures(line, ["failed", "first_render_ms", "snapshot_ms", "rq_dashboard_ms"])
+    figures = _figures(line, ["failed", "first_render_ms", "snapshot_ms", "rq_dashboard_ms", "ratio", "html_ms",
+                              "modules_ms", "drawn_ms"])
     assert figures["failed"] == 500 and figures["first_render_ms"] > 0
+    # where our time goes, in order: the page, our modules, the state in the DOM, then a frame shows it
+    assert 0 < figures["html_ms"] <= figures["modules_ms"] <= figures["drawn_ms"] <= figures["first_render_ms"]
 
 
 def test_common_prints_the_machine():
