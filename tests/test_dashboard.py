@@ -228,12 +228,15 @@ def test_the_state_is_on_screen_before_socketio_and_the_chart_arrive_then_goes_l
     assert page.evaluate("!window.io && !window.uPlot") and page.locator("html[data-ready]").count() == 0
     assert {route.request.url.rsplit("/", 1)[-1] for route in held} >= {"socket.io.min.js", "uPlot.iife.min.js"}
     second = enqueue(connection, jobs.noop, queue="high")  # while the page has no socket yet
+    high.locator(f'.card[data-id="{first.id}"] button').click()  # a card can be opened before the socket is there
     released.append(True)
     for route in held:
         route.continue_()
     expect(page.locator(".conn")).to_have_attribute("data-state", "live", timeout=WAIT)
     expect(high.locator(f'.lane-queued .card[data-id="{second.id}"]')).to_be_visible(timeout=WAIT)
     expect(high.locator(".lane-queued .lane-count")).to_have_text("2")
+    expect(page.locator("#detail")).to_contain_text("demo.jobs.noop", timeout=WAIT)  # it waited for the socket
+    expect(page.locator("#detail .detail-error")).to_be_hidden()
     expect(page.locator("html")).to_have_attribute("data-ready", "true", timeout=WAIT)
     expect(page.locator("#chart canvas")).to_have_count(1)
 

@@ -17,6 +17,7 @@ import { MAX_BUFFERED, idCompare, loadScript, mark } from "./util.js";
 export var HELLO_INTERVAL = 1000;   // ms between two hellos, at least
 export var HELLO_TIMEOUT = 5000;    // ms without an answer before asking again (it takes milliseconds)
 export var LOAD_RETRY = 3000;       // ms before trying again to load Socket.IO itself
+export var REQUEST_TIMEOUT = 10000; // ms a request (a job's detail, an action) waits for its answer
 
 export function Connection(dash) {
   this.dash = dash;
@@ -29,6 +30,8 @@ export function Connection(dash) {
   this.buffer = [];
   this.redisOk = true;
   this.socket = null;
+  this.connected = false;     // connected once at least: after that a request never waits
+  this.waiting = [];          // requests made before the first connection
 }
 
 /* Socket.IO is loaded here, beside the first paint (the carried snapshot needs no socket); then connect. */
@@ -57,7 +60,15 @@ Connection.prototype.bind = function () {
 Connection.prototype.attach = function (socket) {
   var self = this;
   this.socket = socket;
-  socket.on("connect", function () { mark("omq-connected"); self.dash.indicator("connecting"); self.hello(); });
+  socket.on("connect", function () {
+    mark("omq-connected");
+    self.dash.indicator("connecting");
+    self.hello();
+    self.connected = true;
+    var waiting = self.waiting;
+    self.waiting = [];
+    waiting.forEach(function (request) { request(); });
+  });
   socket.on("disconnect", function () {
     self.pending = 0; // its answer will never come on this connection
     self.buffer = [];
@@ -148,33 +159,30 @@ Connection.prototype.onStatus = function (status) {
   }
 };
 
-Connection.prototype.act = function (payload, done) {
-  if (!this.socket || !this.socket.connected) {
-    done({ ok: false, error: "not connected to the server" });
-    return;
-  }
-  this.socket.timeout(10000).emit("action", payload, function (err, ack) {
-    done(err ? { ok: false, error: "the server did not answer in time" } : (ack || { ok: false, error: "no answer" }));
-  });
-};
+Connection.prototype.act = function (payload, done) { this.call("action", payload, done); };
 
-Connection.prototype.job = function (id, done) {
-  if (!this.socket || !this.socket.connected) {
-    done({ ok: false, error: "not connected to the server" });
-    return;
-  }
-  this.socket.timeout(10000).emit("job", { id: id }, function (err, ack) {
-    done(err ? { ok: false, error: "the server did not answer in time" } : (ack || { ok: false, error: "no answer" }));
-  });
-};
+Connection.prototype.job = function (id, done) { this.call("job", { id: id }, done); };
 
-/* Any request with an ack ({ok, error, ...}): e.g. call("lane", {queue, lane, page, filter}, done). */
+/* Any request with an ack ({ok, error, ...}): e.g. call("lane", {queue, lane, page, filter}, done).
+ * Before the first connection (Socket.IO loads beside the first paint, and the page can be clicked
+ * already) a request waits for it, up to REQUEST_TIMEOUT. On a connection that dropped it is refused
+ * at once: nothing is done later, unasked. */
 Connection.prototype.call = function (event, payload, done) {
+  var self = this;
   if (!this.socket || !this.socket.connected) {
-    done({ ok: false, error: "not connected to the server" });
+    if (this.connected) {
+      done({ ok: false, error: "not connected to the server" });
+      return;
+    }
+    var waiting = function () { window.clearTimeout(timer); self.call(event, payload, done); };
+    var timer = window.setTimeout(function () {
+      self.waiting = self.waiting.filter(function (w) { return w !== waiting; });
+      done({ ok: false, error: "not connected to the server" });
+    }, REQUEST_TIMEOUT);
+    this.waiting.push(waiting);
     return;
   }
-  this.socket.timeout(10000).emit(event, payload, function (err, ack) {
+  this.socket.timeout(REQUEST_TIMEOUT).emit(event, payload, function (err, ack) {
     done(err ? { ok: false, error: "the server did not answer in time" } : (ack || { ok: false, error: "no answer" }));
   });
 };
