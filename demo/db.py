@@ -128,11 +128,24 @@ def find_redis_server():
     raise RedisNotFound()
 
 
+#: Ports this process has promised to a child that has not bound them yet (``serve``'s own --port,
+#: which gunicorn binds last): ``free_port`` never hands them out for something else.
+_PROMISED = set()
+
+
+def promise_port(port):
+    """Keep ``free_port`` from choosing ``port`` in this process (it is spoken for)."""
+    _PROMISED.add(int(port))
+
+
 def free_port(host="127.0.0.1"):
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    """A TCP port nobody listens on right now, and not one this process has promised."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind((host, 0))
+            port = sock.getsockname()[1]
+        if port not in _PROMISED:
+            return port
 
 
 class DataDirInUse(RuntimeError):

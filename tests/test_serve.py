@@ -260,3 +260,49 @@ def test_flask_run_still_serves_the_app_for_development(tmp_path, redis_url):
         process.terminate()
         process.wait(10)
         log.close()
+
+
+def test_free_port_never_hands_out_the_port_serve_has_promised_to_its_web_tier(monkeypatch):
+    """The SMTP sink once took serve's --port in the moment before gunicorn bound it."""
+    from types import SimpleNamespace
+
+    import demo.db as db
+
+    offered = iter([40001, 40001, 40002])  # what the kernel offers, in turn
+
+    class Offered(socket.socket):
+        def getsockname(self):
+            return ("127.0.0.1", next(offered))
+
+    monkeypatch.setattr(db, "_PROMISED", set())
+    monkeypatch.setattr(db, "socket", SimpleNamespace(socket=Offered))
+    db.promise_port(40001)
+    assert db.free_port() == 40002
+
+
+def test_a_port_taken_by_something_else_than_the_web_tier_is_one_line(tmp_path):
+    """serve waits for its web tier; if what answers on the port is not HTTP, it says so instead of a traceback."""
+    import threading
+    from types import SimpleNamespace
+
+    from demo.runtime.serve import ServeError, _wait_for_web
+
+    with socket.socket() as smtp:
+        smtp.bind(("127.0.0.1", 0))
+        smtp.listen()
+        port = smtp.getsockname()[1]
+
+        def banner():
+            conn, _ = smtp.accept()
+            with conn:
+                conn.sendall(b"220 sink.example ESMTP ready\r\n")
+                conn.recv(1024)
+
+        threading.Thread(target=banner, daemon=True).start()
+        web = SimpleNamespace(alive=lambda: True, log_path=tmp_path / "web.log")
+        supervisor = SimpleNamespace(check=lambda: None)
+        stop = SimpleNamespace(sleep=time.sleep)
+        with pytest.raises(ServeError) as refused:
+            _wait_for_web(supervisor, web, SimpleNamespace(host="127.0.0.1", port=port), stop)
+    assert str(refused.value) == (f"port {port} answers, but not as a web server: another program took it "
+                                  "while serve started; pick another with --port")

@@ -14,6 +14,7 @@ its command line, and dies with ``serve`` even if ``serve`` is killed.
 """
 
 import errno
+import http.client
 import logging
 import os
 import signal
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from .. import ROOT, config as config_module
 from ..db import (DataDirInUse, EmbeddedRedis, RedisNotFound, RedisUnavailable, check_reachable, free_port,
-                  redact_url)
+                  promise_port, redact_url)
 from . import child as child_module, secret_files
 from .supervisor import Child, Supervisor, child_argv
 
@@ -186,6 +187,9 @@ def _wait_for_web(supervisor, web, args, stop):
             return
         except urllib.error.HTTPError:
             return  # it answers
+        except http.client.HTTPException:  # something that is not HTTP took the port first
+            raise ServeError(f"port {args.port} answers, but not as a web server: another program took it "
+                             f"while serve started; pick another with --port") from None
         except OSError:
             pass
         supervisor.check()
@@ -259,6 +263,7 @@ def serve(args):
         if not 0 <= args.workers <= 8:
             raise ServeError("--workers takes a number from 0 to 8")
         _check_port(args.host, args.port)
+        promise_port(args.port)  # the SMTP sink, the sandbox and the blocking demo pick theirs elsewhere
         problem = config_module.shared_secrets_missing()
         if problem:
             raise ServeError(problem)
