@@ -33,7 +33,7 @@ from pathlib import Path
 
 from common import BenchError, RqDashboard, Redis, Serve, bench_main, workdir
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
 from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry
@@ -83,20 +83,25 @@ FRAME_WATCH = """(() => {
 })();"""
 
 
-def _open(browser, url, shown, timeout):
-    """(page, context) with ``url`` loaded and the frame showing ``shown`` (JS) reached."""
+def _open(browser, url, shown, timeout, what):
+    """(page, context) with ``url`` loaded and the frame showing ``shown`` (JS) reached; BenchError if never."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.add_init_script(FRAME_WATCH % shown)
     page = context.new_page()
-    page.goto(url)
-    page.wait_for_function("window.__shownAt !== undefined", timeout=timeout)
+    try:
+        page.goto(url)
+        page.wait_for_function("window.__shownAt !== undefined", timeout=timeout)
+    except PlaywrightTimeout:
+        context.close()
+        raise BenchError(f"{url} did not show {what} within {timeout / 1000:.0f} s") from None
     return page, context
 
 
 def _ours(browser, base, total):
     count = '.queue[data-queue="default"] .lane-failed .lane-count'
     page, context = _open(browser, base + "/dashboard",
-                          f"return document.querySelector('{count}').textContent === '{total:,}';", 30_000)
+                          f"return document.querySelector('{count}').textContent === '{total:,}';", 30_000,
+                          f"{total:,} failed jobs")
     try:
         return page.evaluate("""() => {
           const at = name => { const e = performance.getEntriesByName(name)[0]; return e ? e.startTime : null; };
@@ -110,7 +115,7 @@ def _ours(browser, base, total):
 
 def _peer(browser, base):
     page, context = _open(browser, base + "/0/view/jobs/default/failed/8/asc/1",
-                          "return document.body.textContent.includes('bulk-0000000');", 60_000)
+                          "return document.body.textContent.includes('bulk-0000000');", 60_000, "its failed jobs")
     try:
         return page.evaluate("window.__shownAt")
     finally:

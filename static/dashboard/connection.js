@@ -30,7 +30,7 @@ export function Connection(dash) {
   this.buffer = [];
   this.redisOk = true;
   this.socket = null;
-  this.connected = false;     // connected once at least: after that a request never waits
+  this.hadConnection = false; // connected once at least: after that a request never waits
   this.waiting = [];          // requests made before the first connection
 }
 
@@ -64,7 +64,7 @@ Connection.prototype.attach = function (socket) {
     mark("omq-connected");
     self.dash.indicator("connecting");
     self.hello();
-    self.connected = true;
+    self.hadConnection = true;
     var waiting = self.waiting;
     self.waiting = [];
     waiting.forEach(function (request) { request(); });
@@ -170,7 +170,7 @@ Connection.prototype.job = function (id, done) { this.call("job", { id: id }, do
 Connection.prototype.call = function (event, payload, done) {
   var self = this;
   if (!this.socket || !this.socket.connected) {
-    if (this.connected) {
+    if (this.hadConnection) {
       done({ ok: false, error: "not connected to the server" });
       return;
     }
